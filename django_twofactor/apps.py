@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TwoFactorConfig(AppConfig):
+    name = "django_twofactor"
+    verbose_name = _("Two-factor authentication")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,91 @@
+"""The ``TWO_FACTOR`` settings dict, read at access time.
+
+Every read goes back to ``django.conf.settings`` so that ``override_settings``
+and settings changed by tests take effect at once; nothing is cached here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    "ISSUER_NAME": "My Site",
+    "DIGITS": 6,
+    "PERIOD": 30,
+    "ALGORITHM": "SHA1",
+    "VALID_WINDOW": 1,
+    "PENDING_TOKEN_LIFETIME": timedelta(minutes=5),
+    "CLAIM": "amr",
+    "MAX_FAILED_ATTEMPTS": 5,
+    "LOCKOUT_BASE_DELAY": timedelta(minutes=1),
+    "LOCKOUT_MAX_DELAY": timedelta(hours=1),
+    "RECOVERY_CODES_COUNT": 10,
+    "ENCRYPTION_KEYS": None,
+}
+
+
+class TwoFactorSettings:
+    """Typed, read-through access to ``settings.TWO_FACTOR`` with defaults."""
+
+    def _get(self, name: str) -> Any:
+        configured = getattr(settings, "TWO_FACTOR", None) or {}
+        return configured.get(name, DEFAULTS[name])
+
+    @property
+    def ISSUER_NAME(self) -> str:  # noqa: N802 - settings keep their names
+        return str(self._get("ISSUER_NAME"))
+
+    @property
+    def DIGITS(self) -> int:  # noqa: N802
+        return int(self._get("DIGITS"))
+
+    @property
+    def PERIOD(self) -> int:  # noqa: N802
+        return int(self._get("PERIOD"))
+
+    @property
+    def ALGORITHM(self) -> str:  # noqa: N802
+        return str(self._get("ALGORITHM")).upper()
+
+    @property
+    def VALID_WINDOW(self) -> int:  # noqa: N802
+        return int(self._get("VALID_WINDOW"))
+
+    @property
+    def PENDING_TOKEN_LIFETIME(self) -> timedelta:  # noqa: N802
+        value: timedelta = self._get("PENDING_TOKEN_LIFETIME")
+        return value
+
+    @property
+    def CLAIM(self) -> str:  # noqa: N802
+        return str(self._get("CLAIM"))
+
+    @property
+    def MAX_FAILED_ATTEMPTS(self) -> int:  # noqa: N802
+        return int(self._get("MAX_FAILED_ATTEMPTS"))
+
+    @property
+    def LOCKOUT_BASE_DELAY(self) -> timedelta:  # noqa: N802
+        value: timedelta = self._get("LOCKOUT_BASE_DELAY")
+        return value
+
+    @property
+    def LOCKOUT_MAX_DELAY(self) -> timedelta:  # noqa: N802
+        value: timedelta = self._get("LOCKOUT_MAX_DELAY")
+        return value
+
+    @property
+    def RECOVERY_CODES_COUNT(self) -> int:  # noqa: N802
+        return int(self._get("RECOVERY_CODES_COUNT"))
+
+    @property
+    def ENCRYPTION_KEYS(self) -> Sequence[str] | None:  # noqa: N802
+        value: Sequence[str] | None = self._get("ENCRYPTION_KEYS")
+        return value
+
+
+twofactor_settings = TwoFactorSettings()

@@ -1,0 +1,84 @@
+"""Errors with a translatable ``detail`` and a stable machine ``code``."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from rest_framework import status
+from rest_framework.exceptions import APIException, ErrorDetail, Throttled, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the account's two-factor state.")
+    default_code = "conflict"
+
+
+class AlreadyEnabled(Conflict):
+    default_detail = _("Two-factor authentication is already on.")
+    default_code = "two_factor_already_enabled"
+
+
+class NotEnabled(Conflict):
+    default_detail = _("Two-factor authentication is not on.")
+    default_code = "two_factor_not_enabled"
+
+
+class SetupNotStarted(Conflict):
+    default_detail = _("Generate a secret before turning two-factor authentication on.")
+    default_code = "two_factor_setup_not_started"
+
+
+class SecretUnreadable(Conflict):
+    default_detail = _(
+        "The stored two-factor secret cannot be read with the configured keys; "
+        "ask an administrator to reset two-factor authentication."
+    )
+    default_code = "two_factor_secret_unreadable"
+
+
+class LockedOut(Throttled):
+    """429 with ``Retry-After``: the user's code attempts are locked for now."""
+
+    default_detail = _("Too many wrong codes. Try again later.")
+    default_code = "two_factor_locked"
+
+    def __init__(self, until: datetime) -> None:
+        seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+        detail = ngettext(
+            "Too many wrong codes. Try again in %(wait)d second.",
+            "Too many wrong codes. Try again in %(wait)d seconds.",
+            seconds,
+        ) % {"wait": seconds}
+        APIException.__init__(self, detail, self.default_code)
+        self.wait = seconds
+
+
+class InvalidCode(ValidationError):
+    def __init__(self) -> None:
+        super().__init__({"code": [_("The code is wrong or was already used.")]}, "invalid_code")
+
+
+def add_error_code(response: Response | None) -> Response | None:
+    """Give a ``{"detail"}`` body the ``code`` SimpleJWT's errors already carry."""
+    if response is not None and isinstance(response.data, dict):
+        detail = response.data.get("detail")
+        if isinstance(detail, ErrorDetail) and "code" not in response.data:
+            response.data["code"] = detail.code
+    return response
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler plus a ``code`` in every ``{"detail"}`` body.
+
+    The package's views use it on their own; set it as ``EXCEPTION_HANDLER`` to
+    give the rest of an API the same error shape.
+    """
+    return add_error_code(drf_exception_handler(exc, context))

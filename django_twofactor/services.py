@@ -1,0 +1,285 @@
+"""The two-factor flows, and the only code that writes two-factor state.
+
+Every state change that must happen once is a conditional ``UPDATE … WHERE``
+whose row count says whether this request won, so it stays correct with any
+number of concurrent requests and server processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import update_last_login
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from . import crypto, recovery, totp
+from .conf import twofactor_settings
+from .exceptions import (
+    AlreadyEnabled,
+    InvalidCode,
+    LockedOut,
+    NotEnabled,
+    SecretUnreadable,
+    SetupNotStarted,
+)
+from .models import RecoveryCode
+from .serializers import RECOVERY, TOTP, SubmittedCode
+from .tokens import MULTI_FACTOR, ONE_TIME_PASSWORD, PASSWORD, full_tokens, merge_methods, pending_token
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Setup:
+    secret: str
+    otpauth_url: str
+
+
+def _user_row(user: Any) -> QuerySet[Any]:
+    return get_user_model()._default_manager.filter(pk=user.pk)
+
+
+def _not_locked(now: datetime) -> Q:
+    return Q(two_factor_locked_until__isnull=True) | Q(two_factor_locked_until__lte=now)
+
+
+# Login ---------------------------------------------------------------------
+
+
+def log_in(request: HttpRequest, credentials: dict[str, str]) -> dict[str, Any]:
+    user = authenticate(request, **credentials)
+    if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+        raise AuthenticationFailed(
+            _("No active account found with the given credentials"), code="no_active_account"
+        )
+    if getattr(user, "two_factor_enabled", False):
+        return {"two_factor_required": True, "pending_token": pending_token(user)}
+    if jwt_settings.UPDATE_LAST_LOGIN:
+        update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
+    return {"two_factor_required": False, **full_tokens(user, [PASSWORD])}
+
+
+# Set-up ----------------------------------------------------------------------
+
+
+def begin_setup(user: Any) -> Setup:
+    """Store a fresh secret (encrypted) and return it for the user's app once."""
+    if user.two_factor_enabled:
+        raise AlreadyEnabled
+    secret = totp.new_secret()
+    ciphertext = crypto.encrypt(secret)
+    if not _user_row(user).filter(two_factor_enabled=False).update(
+        two_factor_secret=ciphertext, two_factor_last_step=None
+    ):
+        raise AlreadyEnabled
+    user.two_factor_secret = ciphertext
+    user.two_factor_last_step = None
+    params = totp.TotpParameters.from_settings()
+    return Setup(secret, totp.otpauth_url(secret, user.get_username(), params))
+
+
+def enable(user: Any, code: SubmittedCode, previous_methods: list[str]) -> dict[str, Any]:
+    if user.two_factor_enabled:
+        raise AlreadyEnabled
+    if not user.two_factor_secret:
+        raise SetupNotStarted
+    _ensure_not_locked(user)
+    step = _matching_step(user, code)
+    with transaction.atomic():
+        # The secret in the WHERE clause makes a concurrent generate lose
+        # cleanly: the code was computed from the secret we checked it against.
+        won = (
+            step is not None
+            and _user_row(user)
+            .filter(two_factor_enabled=False, two_factor_secret=user.two_factor_secret)
+            .filter(_not_locked(timezone.now()))
+            .update(
+                two_factor_enabled=True,
+                two_factor_last_step=step,
+                two_factor_failed_attempts=0,
+                two_factor_locked_until=None,
+            )
+            == 1
+        )
+        if won:
+            codes = _replace_recovery_codes(user)
+    if not won:
+        _record_failure(user)
+        raise InvalidCode
+    user.two_factor_enabled = True
+    user.two_factor_last_step = step
+    methods = merge_methods(previous_methods, [MULTI_FACTOR, ONE_TIME_PASSWORD])
+    return {"recovery_codes": codes, **full_tokens(user, methods)}
+
+
+# Using the second factor -----------------------------------------------------
+
+
+def complete_login(user: Any, code: SubmittedCode, previous_methods: list[str]) -> dict[str, str]:
+    """Pending token + valid code: full tokens that carry ``mfa``."""
+    method = verify(user, code)
+    if jwt_settings.UPDATE_LAST_LOGIN:
+        update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
+    added = [MULTI_FACTOR, ONE_TIME_PASSWORD] if method == TOTP else [MULTI_FACTOR]
+    return full_tokens(user, merge_methods(previous_methods, added))
+
+
+def disable(user: Any, code: SubmittedCode) -> None:
+    verify(user, code)
+    reset(user)
+
+
+def reset(user: Any) -> None:
+    """Turn 2FA off without a code: for a user who lost their device."""
+    with transaction.atomic():
+        _user_row(user).update(
+            two_factor_enabled=False,
+            two_factor_secret="",
+            two_factor_last_step=None,
+            two_factor_failed_attempts=0,
+            two_factor_locked_until=None,
+        )
+        RecoveryCode.objects.filter(user=user).delete()
+    user.two_factor_enabled = False
+    user.two_factor_secret = ""
+    user.two_factor_last_step = None
+    user.two_factor_failed_attempts = 0
+    user.two_factor_locked_until = None
+
+
+def regenerate_recovery_codes(user: Any, code: SubmittedCode) -> list[str]:
+    verify(user, code)
+    with transaction.atomic():
+        return _replace_recovery_codes(user)
+
+
+def status(user: Any) -> dict[str, Any]:
+    remaining = (
+        RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+        if user.two_factor_enabled
+        else 0
+    )
+    return {"enabled": bool(user.two_factor_enabled), "recovery_codes_remaining": remaining}
+
+
+def verify(user: Any, code: SubmittedCode) -> str:
+    """Accept ``code`` exactly once for a user with 2FA on; return its kind.
+
+    A wrong, replayed or concurrently spent code counts as a failure.
+    """
+    if not user.two_factor_enabled:
+        raise NotEnabled
+    _ensure_not_locked(user)
+    if code.kind == RECOVERY:
+        accepted = _spend_recovery_code(user, code.value)
+    else:
+        accepted = _accept_step(user, _matching_step(user, code))
+    if not accepted:
+        _record_failure(user)
+        raise InvalidCode
+    return code.kind
+
+
+# State changes ---------------------------------------------------------------
+
+
+def _ensure_not_locked(user: Any) -> None:
+    locked_until = user.two_factor_locked_until
+    if locked_until is not None and locked_until > timezone.now():
+        raise LockedOut(locked_until)
+
+
+def _matching_step(user: Any, code: SubmittedCode) -> int | None:
+    if code.kind != TOTP:
+        return None
+    try:
+        secret = crypto.decrypt(user.two_factor_secret)
+    except crypto.SecretUnreadable as exc:
+        logger.error("Two-factor secret of user %s cannot be decrypted", user.pk)
+        raise SecretUnreadable from exc
+    params = totp.TotpParameters.from_settings()
+    return totp.matching_step(secret, code.value, params, after_step=user.two_factor_last_step)
+
+
+def _accept_step(user: Any, step: int | None) -> bool:
+    """Record ``step`` as used, only if no equal or later step was used before."""
+    if step is None:
+        return False
+    now = timezone.now()
+    won = (
+        _user_row(user)
+        .filter(two_factor_enabled=True)
+        .filter(Q(two_factor_last_step__isnull=True) | Q(two_factor_last_step__lt=step))
+        .filter(_not_locked(now))
+        .update(two_factor_last_step=step, two_factor_failed_attempts=0, two_factor_locked_until=None)
+        == 1
+    )
+    if won:
+        user.two_factor_last_step = step
+        user.two_factor_failed_attempts = 0
+    return won
+
+
+def _spend_recovery_code(user: Any, canonical: str) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        spent = RecoveryCode.objects.filter(
+            user=user, code_hash__in=crypto.keyed_hashes(canonical), used_at__isnull=True
+        ).update(used_at=now)
+        if spent:
+            _user_row(user).update(two_factor_failed_attempts=0, two_factor_locked_until=None)
+    return spent == 1
+
+
+def _replace_recovery_codes(user: Any) -> list[str]:
+    """Call inside a transaction: the old set and the new one never coexist."""
+    codes = recovery.new_codes(twofactor_settings.RECOVERY_CODES_COUNT)
+    RecoveryCode.objects.filter(user=user).delete()
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(user=user, code_hash=crypto.keyed_hash(recovery.canonical(c)))
+        for c in codes
+    )
+    return codes
+
+
+def lockout_delay(failures: int) -> timedelta:
+    """Delay after the ``failures``-th wrong code in a row: nothing before the
+    limit, then the base delay doubling with each further failure, capped."""
+    limit = twofactor_settings.MAX_FAILED_ATTEMPTS
+    if failures < limit:
+        return timedelta(0)
+    base = twofactor_settings.LOCKOUT_BASE_DELAY
+    cap = twofactor_settings.LOCKOUT_MAX_DELAY
+    doublings = min(failures - limit, 32)  # 2**32 minutes already exceeds any sane cap
+    return min(base * (2**doublings), cap)
+
+
+def _record_failure(user: Any) -> None:
+    """Count a wrong code; lock once the limit is reached.
+
+    The increment is an ``UPDATE … SET n = n + 1``, which takes the row lock
+    first, so the read that follows sees this transaction's own value and no
+    concurrent increment is lost.
+    """
+    row = _user_row(user)
+    with transaction.atomic():
+        row.update(two_factor_failed_attempts=F("two_factor_failed_attempts") + 1)
+        failures = row.values_list("two_factor_failed_attempts", flat=True).get()
+        delay = lockout_delay(failures)
+        locked_until = timezone.now() + delay if delay else None
+        if locked_until is not None:
+            row.update(two_factor_locked_until=locked_until)
+    user.two_factor_failed_attempts = failures
+    if locked_until is not None:
+        user.two_factor_locked_until = locked_until
+    logger.info("Wrong two-factor code for user %s (%d in a row)", user.pk, failures)

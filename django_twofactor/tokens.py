@@ -1,0 +1,64 @@
+"""The pending token type and minting of full tokens with the RFC 8176 claim."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+
+from .conf import twofactor_settings
+
+PASSWORD = "pwd"
+MULTI_FACTOR = "mfa"
+ONE_TIME_PASSWORD = "otp"
+
+
+class _PendingLifetime:
+    """Reads ``PENDING_TOKEN_LIFETIME`` each time, so settings overrides apply."""
+
+    def __get__(self, instance: object, owner: type | None = None) -> timedelta:
+        return twofactor_settings.PENDING_TOKEN_LIFETIME
+
+
+class PendingToken(Token):
+    """Proof of a correct password, good only for ``2fa/authenticate/``.
+
+    Its own ``token_type`` makes SimpleJWT's ``AccessToken`` (and so plain
+    ``JWTAuthentication``) and ``RefreshToken`` reject it.
+    """
+
+    token_type = "2fa_pending"
+    lifetime = _PendingLifetime()  # type: ignore[assignment]  # a descriptor yields a timedelta
+
+
+def methods_of(token: Mapping[str, Any] | Token | None) -> list[str]:
+    """The authentication methods a token's claim records; ``[]`` if malformed."""
+    if token is None:
+        return []
+    value = token.get(twofactor_settings.CLAIM)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return []
+
+
+def has_second_factor(token: Mapping[str, Any] | Token | None) -> bool:
+    return MULTI_FACTOR in methods_of(token)
+
+
+def merge_methods(previous: Iterable[str], added: Iterable[str]) -> list[str]:
+    merged = list(dict.fromkeys([*previous, *added]))
+    return merged or [PASSWORD]
+
+
+def full_tokens(user: Any, methods: list[str]) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    refresh[twofactor_settings.CLAIM] = methods
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def pending_token(user: Any) -> str:
+    token = PendingToken.for_user(user)
+    token[twofactor_settings.CLAIM] = [PASSWORD]
+    return str(token)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "django_twofactor"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("2fa/", views.StatusView.as_view(), name="status"),
+    path("2fa/authenticate/", views.AuthenticateView.as_view(), name="authenticate"),
+    path("2fa/generate/", views.GenerateView.as_view(), name="generate"),
+    path("2fa/turn-on/", views.TurnOnView.as_view(), name="turn-on"),
+    path("2fa/turn-off/", views.TurnOffView.as_view(), name="turn-off"),
+    path("2fa/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),
+]

@@ -1,0 +1,139 @@
+"""Thin views: validate the body, call a service, respond."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from rest_framework import status
+from rest_framework.parsers import FormParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from . import qrcodes, services
+from .authentication import PendingTokenAuthentication
+from .exceptions import add_error_code
+from .parsers import SafeJSONParser
+from .permissions import IsTwoFactorAuthenticated
+from .renderers import PNGQRCodeRenderer, SVGQRCodeRenderer
+from .serializers import CodeSerializer, LoginSerializer, RefreshSerializer
+from .tokens import methods_of
+
+
+class TwoFactorViewMixin:
+    """What every endpoint of the package shares.
+
+    - Never wrapped in ``ATOMIC_REQUESTS``: a wrong code answers 400 *and*
+      must leave the failure counter incremented, which a request-wide
+      transaction rolled back by DRF's exception handler would undo.
+    - Error bodies always carry ``code``; responses are never cached (they
+      hold tokens, secrets or recovery codes).
+    """
+
+    parser_classes = [SafeJSONParser, FormParser]
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
+        view = super().as_view(**initkwargs)  # type: ignore[misc]  # resolved on APIView
+        return transaction.non_atomic_requests(view)
+
+    def get_exception_handler(self) -> Callable[..., Any]:
+        handler = super().get_exception_handler()  # type: ignore[misc]
+
+        def with_code(exc: Exception, context: dict[str, Any]) -> Response | None:
+            return add_error_code(handler(exc, context))
+
+        return with_code
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Login and refresh take no credentials, yet their failures are 401s.
+        header_type = jwt_settings.AUTH_HEADER_TYPES[0]
+        return f'{header_type} realm="api"'
+
+
+class TwoFactorAPIView(TwoFactorViewMixin, APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsTwoFactorAuthenticated]
+
+    def code(self, request: Request, *, allow_recovery: bool) -> Any:
+        serializer = CodeSerializer(data=request.data, allow_recovery=allow_recovery)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["code"]
+
+
+class LoginView(TwoFactorAPIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.log_in(request._request, dict(serializer.validated_data)))
+
+
+class RefreshView(TwoFactorViewMixin, TokenRefreshView):
+    """SimpleJWT's refresh; the claim is copied into the new tokens, never added."""
+
+    serializer_class = RefreshSerializer
+
+
+class AuthenticateView(TwoFactorAPIView):
+    authentication_classes = [PendingTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        code = self.code(request, allow_recovery=True)
+        return Response(services.complete_login(request.user, code, methods_of(request.auth)))
+
+
+class GenerateView(TwoFactorAPIView):
+    renderer_classes = [JSONRenderer, PNGQRCodeRenderer, SVGQRCodeRenderer]
+
+    def post(self, request: Request) -> Response:
+        setup = services.begin_setup(request.user)
+        data = {"secret": setup.secret, "otpauth_url": setup.otpauth_url}
+        if request.accepted_renderer.format == "json":
+            data["qr_code"] = qrcodes.png_data_uri(setup.otpauth_url)
+        return Response(data)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if response.status_code >= 400:
+            # Errors are JSON even when the client asked for an image.
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TurnOnView(TwoFactorAPIView):
+    def post(self, request: Request) -> Response:
+        code = self.code(request, allow_recovery=False)
+        return Response(services.enable(request.user, code, methods_of(request.auth)))
+
+
+class TurnOffView(TwoFactorAPIView):
+    def post(self, request: Request) -> Response:
+        services.disable(request.user, self.code(request, allow_recovery=True))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StatusView(TwoFactorAPIView):
+    def get(self, request: Request) -> Response:
+        return Response(services.status(request.user))
+
+
+class RecoveryCodesView(TwoFactorAPIView):
+    def post(self, request: Request) -> Response:
+        code = self.code(request, allow_recovery=False)
+        return Response({"recovery_codes": services.regenerate_recovery_codes(request.user, code)})

@@ -1,0 +1,36 @@
+"""Create (or reset) the demo user and print how to try the flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+
+from django_twofactor import services
+
+HOWTO = """\
+Demo user ready: username "{username}", password "{password}".
+
+Try the flow with curl while `make demo` serves http://127.0.0.1:8000/ :
+  curl -s -X POST http://127.0.0.1:8000/api/auth/login/ \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"username": "{username}", "password": "{password}"}}'
+README.rst ("The flow") walks through every next step.
+"""
+
+
+class Command(BaseCommand):
+    help = "Create the demo user, or reset its password and two-factor state."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", default="demo")
+        parser.add_argument("--password", default="demo-password")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        username, password = options["username"], options["password"]
+        user, _ = get_user_model()._default_manager.get_or_create(username=username)
+        user.set_password(password)
+        user.save()
+        services.reset(user)
+        self.stdout.write(HOWTO.format(username=username, password=password))

@@ -1,0 +1,95 @@
+"""Fixtures shared by the suite: users in each 2FA state, clients, codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from django_twofactor import services, totp
+
+PASSWORD = "correct horse battery staple"
+START = 1_800_000_000  # a time-step boundary (divisible by 30)
+
+
+def code_at(secret: str, at: float) -> str:
+    return totp.code_at(secret, totp.TotpParameters.from_settings(), at)
+
+
+@dataclass
+class Account:
+    """A user and what a test needs to act as them."""
+
+    user: Any
+    secret: str = ""
+    recovery_codes: list[str] = field(default_factory=list)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def refresh(self) -> Any:
+        self.user.refresh_from_db()
+        return self.user
+
+
+@pytest.fixture
+def clock():
+    """Time frozen at a step boundary; ``clock.shift(seconds)`` moves it."""
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def make_user(username: str = "alice") -> Any:
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.com"
+    )
+
+
+def log_in(api: APIClient, username: str = "alice") -> dict[str, Any]:
+    response = api.post("/api/auth/login/", {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def plain(db, api, clock) -> Account:
+    """2FA off, logged in: full tokens with ``amr == ["pwd"]``."""
+    account = Account(make_user())
+    account.tokens = log_in(api)
+    return account
+
+
+@pytest.fixture
+def set_up(plain, clock) -> Account:
+    """Generate called, turn-on not yet: a secret waits for its first code."""
+    plain.secret = services.begin_setup(plain.user).secret
+    return plain
+
+
+@pytest.fixture
+def enabled(set_up, api, clock) -> Account:
+    """2FA on through the API; tokens carry ``mfa``. The turn-on step is used."""
+    response = api.post(
+        "/api/auth/2fa/turn-on/",
+        {"code": code_at(set_up.secret, START)},
+        format="json",
+        **bearer(set_up.tokens["access"]),
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    set_up.recovery_codes = body["recovery_codes"]
+    set_up.tokens = {"access": body["access"], "refresh": body["refresh"]}
+    clock.shift(30)  # the next code is of a fresh step
+    set_up.refresh()
+    return set_up
