@@ -283,3 +283,30 @@ def _record_failure(user: Any) -> None:
     if locked_until is not None:
         user.two_factor_locked_until = locked_until
     logger.info("Wrong two-factor code for user %s (%d in a row)", user.pk, failures)
+
+
+# Maintenance -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reencryption:
+    reencrypted: int
+    unreadable: list[Any]  # primary keys of users whose secret no key opens
+
+
+def reencrypt_secrets() -> Reencryption:
+    """Re-encrypt every stored secret under the current key.
+
+    Each row is rewritten only if it still holds the ciphertext read, so a
+    user running generate meanwhile keeps their new secret.
+    """
+    users = get_user_model()._default_manager.exclude(two_factor_secret="")
+    done, unreadable = 0, []
+    for pk, ciphertext in users.values_list("pk", "two_factor_secret").iterator():
+        try:
+            fresh = crypto.reencrypt(ciphertext)
+        except crypto.SecretUnreadable:
+            unreadable.append(pk)
+            continue
+        done += users.filter(pk=pk, two_factor_secret=ciphertext).update(two_factor_secret=fresh)
+    return Reencryption(done, unreadable)
