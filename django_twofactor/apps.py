@@ -8,3 +8,6 @@ class TwoFactorConfig(AppConfig):
     name = "django_twofactor"
     verbose_name = _("Two-factor authentication")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  # registers the system checks

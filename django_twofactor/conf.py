@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from rest_framework_simplejwt import settings as simplejwt_settings
 
 DEFAULTS: dict[str, Any] = {
     "ISSUER_NAME": "My Site",
@@ -89,3 +90,12 @@ class TwoFactorSettings:
 
 
 twofactor_settings = TwoFactorSettings()
+
+
+def jwt_settings() -> Any:
+    """SimpleJWT's settings object as it is now.
+
+    SimpleJWT replaces its module-level ``api_settings`` when ``SIMPLE_JWT``
+    changes, so a name imported once would go stale.
+    """
+    return simplejwt_settings.api_settings

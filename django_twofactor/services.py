@@ -20,10 +20,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from . import crypto, recovery, totp
-from .conf import twofactor_settings
+from . import crypto, recovery, signals, totp
+from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
     AlreadyEnabled,
     InvalidCode,
@@ -58,13 +57,13 @@ def _not_locked(now: datetime) -> Q:
 
 def log_in(request: HttpRequest, credentials: dict[str, str]) -> dict[str, Any]:
     user = authenticate(request, **credentials)
-    if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+    if user is None or not jwt_settings().USER_AUTHENTICATION_RULE(user):
         raise AuthenticationFailed(
             _("No active account found with the given credentials"), code="no_active_account"
         )
     if getattr(user, "two_factor_enabled", False):
         return {"two_factor_required": True, "pending_token": pending_token(user)}
-    if jwt_settings.UPDATE_LAST_LOGIN:
+    if jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
     return {"two_factor_required": False, **full_tokens(user, [PASSWORD])}
 
@@ -88,7 +87,9 @@ def begin_setup(user: Any) -> Setup:
     return Setup(secret, totp.otpauth_url(secret, user.get_username(), params))
 
 
-def enable(user: Any, code: SubmittedCode, previous_methods: list[str]) -> dict[str, Any]:
+def enable(
+    user: Any, code: SubmittedCode, previous_methods: list[str], request: Any = None
+) -> dict[str, Any]:
     if user.two_factor_enabled:
         raise AlreadyEnabled
     if not user.two_factor_secret:
@@ -114,10 +115,11 @@ def enable(user: Any, code: SubmittedCode, previous_methods: list[str]) -> dict[
         if won:
             codes = _replace_recovery_codes(user)
     if not won:
-        _record_failure(user)
+        _record_failure(user, request)
         raise InvalidCode
     user.two_factor_enabled = True
     user.two_factor_last_step = step
+    signals.send_on_commit(signals.two_factor_enabled, user, request)
     methods = merge_methods(previous_methods, [MULTI_FACTOR, ONE_TIME_PASSWORD])
     return {"recovery_codes": codes, **full_tokens(user, methods)}
 
@@ -125,22 +127,30 @@ def enable(user: Any, code: SubmittedCode, previous_methods: list[str]) -> dict[
 # Using the second factor -----------------------------------------------------
 
 
-def complete_login(user: Any, code: SubmittedCode, previous_methods: list[str]) -> dict[str, str]:
+def complete_login(
+    user: Any, code: SubmittedCode, previous_methods: list[str], request: Any = None
+) -> dict[str, str]:
     """Pending token + valid code: full tokens that carry ``mfa``."""
-    method = verify(user, code)
-    if jwt_settings.UPDATE_LAST_LOGIN:
+    method = verify(user, code, request)
+    if jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
     added = [MULTI_FACTOR, ONE_TIME_PASSWORD] if method == TOTP else [MULTI_FACTOR]
     return full_tokens(user, merge_methods(previous_methods, added))
 
 
-def disable(user: Any, code: SubmittedCode) -> None:
-    verify(user, code)
-    reset(user)
+def disable(user: Any, code: SubmittedCode, request: Any = None) -> None:
+    verify(user, code, request)
+    _clear(user)
+    signals.send_on_commit(signals.two_factor_disabled, user, request)
 
 
-def reset(user: Any) -> None:
+def reset(user: Any, request: Any = None, by: Any = None) -> None:
     """Turn 2FA off without a code: for a user who lost their device."""
+    _clear(user)
+    signals.send_on_commit(signals.two_factor_reset, user, request, by=by)
+
+
+def _clear(user: Any) -> None:
     with transaction.atomic():
         _user_row(user).update(
             two_factor_enabled=False,
@@ -157,10 +167,12 @@ def reset(user: Any) -> None:
     user.two_factor_locked_until = None
 
 
-def regenerate_recovery_codes(user: Any, code: SubmittedCode) -> list[str]:
-    verify(user, code)
+def regenerate_recovery_codes(user: Any, code: SubmittedCode, request: Any = None) -> list[str]:
+    verify(user, code, request)
     with transaction.atomic():
-        return _replace_recovery_codes(user)
+        codes = _replace_recovery_codes(user)
+    signals.send_on_commit(signals.recovery_codes_regenerated, user, request)
+    return codes
 
 
 def status(user: Any) -> dict[str, Any]:
@@ -172,7 +184,7 @@ def status(user: Any) -> dict[str, Any]:
     return {"enabled": bool(user.two_factor_enabled), "recovery_codes_remaining": remaining}
 
 
-def verify(user: Any, code: SubmittedCode) -> str:
+def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
     """Accept ``code`` exactly once for a user with 2FA on; return its kind.
 
     A wrong, replayed or concurrently spent code counts as a failure.
@@ -185,8 +197,12 @@ def verify(user: Any, code: SubmittedCode) -> str:
     else:
         accepted = _accept_step(user, _matching_step(user, code))
     if not accepted:
-        _record_failure(user)
+        _record_failure(user, request)
         raise InvalidCode
+    signals.send_on_commit(signals.code_verified, user, request, method=code.kind)
+    if code.kind == RECOVERY:
+        remaining = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+        signals.send_on_commit(signals.recovery_code_used, user, request, remaining=remaining)
     return code.kind
 
 
@@ -264,7 +280,7 @@ def lockout_delay(failures: int) -> timedelta:
     return min(base * (2**doublings), cap)
 
 
-def _record_failure(user: Any) -> None:
+def _record_failure(user: Any, request: Any = None) -> None:
     """Count a wrong code; lock once the limit is reached.
 
     The increment is an ``UPDATE … SET n = n + 1``, which takes the row lock
@@ -280,8 +296,10 @@ def _record_failure(user: Any) -> None:
         if locked_until is not None:
             row.update(two_factor_locked_until=locked_until)
     user.two_factor_failed_attempts = failures
+    signals.send_on_commit(signals.code_failed, user, request, failures=failures)
     if locked_until is not None:
         user.two_factor_locked_until = locked_until
+        signals.send_on_commit(signals.user_locked_out, user, request, until=locked_until)
     logger.info("Wrong two-factor code for user %s (%d in a row)", user.pk, failures)
 
 

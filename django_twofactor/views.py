@@ -14,11 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from . import qrcodes, services
 from .authentication import PendingTokenAuthentication
+from .conf import jwt_settings
 from .exceptions import add_error_code
 from .parsers import SafeJSONParser
 from .permissions import IsTwoFactorAuthenticated
@@ -59,7 +59,7 @@ class TwoFactorViewMixin:
 
     def get_authenticate_header(self, request: Request) -> str:
         # Login and refresh take no credentials, yet their failures are 401s.
-        header_type = jwt_settings.AUTH_HEADER_TYPES[0]
+        header_type = jwt_settings().AUTH_HEADER_TYPES[0]
         return f'{header_type} realm="api"'
 
 
@@ -95,7 +95,10 @@ class AuthenticateView(TwoFactorAPIView):
 
     def post(self, request: Request) -> Response:
         code = self.code(request, allow_recovery=True)
-        return Response(services.complete_login(request.user, code, methods_of(request.auth)))
+        tokens = services.complete_login(
+            request.user, code, methods_of(request.auth), request._request
+        )
+        return Response(tokens)
 
 
 class GenerateView(TwoFactorAPIView):
@@ -119,12 +122,14 @@ class GenerateView(TwoFactorAPIView):
 class TurnOnView(TwoFactorAPIView):
     def post(self, request: Request) -> Response:
         code = self.code(request, allow_recovery=False)
-        return Response(services.enable(request.user, code, methods_of(request.auth)))
+        return Response(
+            services.enable(request.user, code, methods_of(request.auth), request._request)
+        )
 
 
 class TurnOffView(TwoFactorAPIView):
     def post(self, request: Request) -> Response:
-        services.disable(request.user, self.code(request, allow_recovery=True))
+        services.disable(request.user, self.code(request, allow_recovery=True), request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -136,4 +141,5 @@ class StatusView(TwoFactorAPIView):
 class RecoveryCodesView(TwoFactorAPIView):
     def post(self, request: Request) -> Response:
         code = self.code(request, allow_recovery=False)
-        return Response({"recovery_codes": services.regenerate_recovery_codes(request.user, code)})
+        codes = services.regenerate_recovery_codes(request.user, code, request._request)
+        return Response({"recovery_codes": codes})

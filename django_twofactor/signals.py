@@ -1,0 +1,34 @@
+"""Signals for audit logs and alerts.
+
+Every signal is sent with ``sender`` (the user model), ``user`` and
+``request`` (the ``HttpRequest``, or ``None`` outside a request), and only
+after the database change it reports has been committed: a receiver never
+hears of something that was rolled back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+
+two_factor_enabled = Signal()
+two_factor_disabled = Signal()
+#: Also ``by``: the user who reset, or ``None`` (a management command).
+two_factor_reset = Signal()
+#: Also ``method``: ``"totp"`` or ``"recovery"``.
+code_verified = Signal()
+#: Also ``failures``: wrong codes in a row, this one included.
+code_failed = Signal()
+#: Also ``until``: when codes are accepted again.
+user_locked_out = Signal()
+#: Also ``remaining``: unused recovery codes left.
+recovery_code_used = Signal()
+recovery_codes_regenerated = Signal()
+
+
+def send_on_commit(signal: Signal, user: Any, request: Any = None, **extra: Any) -> None:
+    transaction.on_commit(
+        lambda: signal.send(sender=type(user), user=user, request=request, **extra)
+    )

@@ -1,0 +1,113 @@
+"""Each system check fires on the misconfiguration it names, with a hint."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.checks import Error, Warning
+from django.test import override_settings
+
+from django_twofactor import checks
+
+
+def ids(messages) -> list[str]:
+    assert all(m.hint for m in messages), "every message carries a hint"
+    return [m.id for m in messages]
+
+
+def test_the_example_settings_pass_every_check():
+    assert checks.check_settings(None) == []
+    assert checks.check_user_model(None) == []
+    assert checks.check_rest_framework(None) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check_id"),
+    [
+        ("ISSUER_NAME", "", "django_twofactor.E003"),
+        ("ISSUER_NAME", "Acme: Inc", "django_twofactor.E003"),
+        ("DIGITS", 5, "django_twofactor.E004"),
+        ("DIGITS", "6", "django_twofactor.E004"),
+        ("DIGITS", True, "django_twofactor.E004"),
+        ("PERIOD", 0, "django_twofactor.E005"),
+        ("ALGORITHM", "MD5", "django_twofactor.E006"),
+        ("VALID_WINDOW", -1, "django_twofactor.E007"),
+        ("PENDING_TOKEN_LIFETIME", 300, "django_twofactor.E008"),
+        ("PENDING_TOKEN_LIFETIME", timedelta(0), "django_twofactor.E008"),
+        ("CLAIM", "exp", "django_twofactor.E009"),
+        ("MAX_FAILED_ATTEMPTS", 0, "django_twofactor.E010"),
+        ("LOCKOUT_BASE_DELAY", 60, "django_twofactor.E011"),
+        ("LOCKOUT_MAX_DELAY", timedelta(seconds=-1), "django_twofactor.E012"),
+        ("RECOVERY_CODES_COUNT", 0, "django_twofactor.E013"),
+        ("ENCRYPTION_KEYS", [], "django_twofactor.E014"),
+        ("ENCRYPTION_KEYS", ["short"], "django_twofactor.E014"),
+        ("ENCRYPTION_KEYS", "a-single-string-is-not-a-list-of-keys", "django_twofactor.E014"),
+    ],
+)
+def test_bad_values_are_errors(key, value, check_id):
+    with override_settings(TWO_FACTOR={key: value}):
+        messages = checks.check_settings(None)
+    assert ids(messages) == [check_id]
+    assert isinstance(messages[0], Error)
+    assert key in messages[0].msg
+
+
+def test_good_non_default_values_pass():
+    good = {
+        "DIGITS": 8,
+        "ALGORITHM": "sha256",
+        "PERIOD": 60,
+        "VALID_WINDOW": 0,
+        "ENCRYPTION_KEYS": ["k" * 32, "j" * 40],
+    }
+    with override_settings(TWO_FACTOR=good):
+        assert checks.check_settings(None) == []
+
+
+def test_settings_not_a_dict():
+    with override_settings(TWO_FACTOR=["DIGITS", 6]):
+        assert ids(checks.check_settings(None)) == ["django_twofactor.E002"]
+
+
+def test_cap_shorter_than_first_delay():
+    config = {"LOCKOUT_BASE_DELAY": timedelta(hours=2), "LOCKOUT_MAX_DELAY": timedelta(hours=1)}
+    with override_settings(TWO_FACTOR=config):
+        assert ids(checks.check_settings(None)) == ["django_twofactor.E015"]
+
+
+def test_unknown_keys_are_a_warning():
+    with override_settings(TWO_FACTOR={"DIGIT": 6}):
+        messages = checks.check_settings(None)
+    assert ids(messages) == ["django_twofactor.W003"]
+    assert isinstance(messages[0], Warning)
+
+
+def test_user_model_without_the_mixin():
+    with override_settings(AUTH_USER_MODEL="auth.User"):
+        assert ids(checks.check_user_model(None)) == ["django_twofactor.E001"]
+
+
+def rest_framework(**overrides):
+    from django.conf import settings
+
+    return override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, **overrides})
+
+
+def test_untyped_token_accepting_pending_tokens_is_an_error():
+    with override_settings(
+        SIMPLE_JWT={"AUTH_TOKEN_CLASSES": ["rest_framework_simplejwt.tokens.UntypedToken"]}
+    ):
+        assert "django_twofactor.E016" in ids(checks.check_rest_framework(None))
+
+
+def test_missing_jwt_authentication_is_a_warning():
+    with rest_framework(
+        DEFAULT_AUTHENTICATION_CLASSES=["rest_framework.authentication.SessionAuthentication"]
+    ):
+        assert ids(checks.check_rest_framework(None)) == ["django_twofactor.W001"]
+
+
+def test_no_default_two_factor_permission_is_a_warning():
+    with rest_framework(DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.IsAuthenticated"]):
+        assert ids(checks.check_rest_framework(None)) == ["django_twofactor.W002"]
