@@ -20,6 +20,13 @@ def code_at(secret: str, at: float) -> str:
     return totp.code_at(secret, totp.TotpParameters.from_settings(), at)
 
 
+def wrong_code(secret: str, at: float) -> str:
+    """A well-formed code valid at no step of the window around ``at``."""
+    params = totp.TotpParameters.from_settings()
+    valid = {code_at(secret, at + offset * params.period) for offset in (-1, 0, 1)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+
+
 @dataclass
 class Account:
     """A user and what a test needs to act as them."""
