@@ -51,3 +51,39 @@ def test_reencrypt_skips_users_without_a_secret(plain):
     call_command("twofactor_reencrypt", stdout=out)
     assert "Re-encrypted 0 secret(s)." in out.getvalue()
     assert stored_secret(plain.user) == ""
+
+
+def test_reset_command_turns_two_factor_off(enabled):
+    out = StringIO()
+    call_command("twofactor_reset", "alice", stdout=out)
+    assert "Reset two-factor authentication for alice." in out.getvalue()
+    user = enabled.refresh()
+    assert (user.two_factor_enabled, user.two_factor_secret) == (False, "")
+    assert not user.two_factor_recovery_codes.exists()
+
+
+def test_reset_command_resets_the_known_and_fails_for_the_unknown(enabled):
+    with pytest.raises(CommandError, match="Unknown user\\(s\\): ghost"):
+        call_command("twofactor_reset", "ghost", "alice", stdout=StringIO())
+    assert enabled.refresh().two_factor_enabled is False
+
+
+def test_status_command_prints_a_table(enabled):
+    from tests.conftest import make_user
+
+    make_user("bob")
+    out = StringIO()
+    call_command("twofactor_status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["user", "2fa", "recovery", "codes", "left", "failed", "attempts", "locked", "until"]
+    assert lines[1].split() == ["alice", "on", "10", "0", "-"]
+    assert lines[2].split() == ["bob", "off", "0", "0", "-"]
+    assert enabled.secret not in out.getvalue()
+
+
+def test_status_command_for_named_users_and_unknown_ones(enabled):
+    out = StringIO()
+    call_command("twofactor_status", "alice", stdout=out)
+    assert len(out.getvalue().splitlines()) == 2
+    with pytest.raises(CommandError, match="Unknown user\\(s\\): ghost"):
+        call_command("twofactor_status", "ghost", stdout=StringIO())
