@@ -33,7 +33,7 @@ def test_change_page_shows_state_but_no_secret(enabled, staff, client):
 def test_changelist_filters_on_two_factor(enabled, staff, client):
     on = client.get("/admin/accounts/user/?two_factor=on").content.decode()
     off = client.get("/admin/accounts/user/?two_factor=off").content.decode()
-    alice, root = (f'/admin/accounts/user/{u.pk}/change/">' for u in (enabled.user, staff))
+    alice, root = (f'/admin/accounts/user/{u.pk}/change/?' for u in (enabled.user, staff))
     assert alice in on and root not in on
     assert root in off and alice not in off
 
