@@ -1,0 +1,141 @@
+"""The example project: migrations, management commands, and what it lets out."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from django_twofactor import services
+from django_twofactor.models import RecoveryCode
+from django_twofactor.serializers import TOTP, SubmittedCode
+from tests.conftest import bearer, code_at
+
+PUBLIC_FIELDS = {"id", "username", "email", "two_factor_enabled"}
+
+
+def test_no_missing_migrations(db):
+    """Model changes without a migration would exit 1 here."""
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_system_checks_pass(db):
+    out = io.StringIO()
+    call_command("check", fail_level="WARNING", stdout=out)
+    assert "no issues" in out.getvalue()
+
+
+def test_createsuperuser_noinput_from_env(db, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "root")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-admin-password-42")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "root@example.com")
+    call_command("createsuperuser", "--noinput", stdout=io.StringIO())
+    user = get_user_model().objects.get(username="root")
+    assert user.is_superuser and user.is_staff
+    assert user.email == "root@example.com"
+    assert user.check_password("a-long-admin-password-42")
+    assert user.two_factor_enabled is False
+    assert user.two_factor_secret == ""
+
+
+def demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("ensure_demo_user", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_ensure_demo_user_is_idempotent(db):
+    first = demo()
+    second = demo()
+    assert first == second
+    assert 'username "demo"' in first
+    users = get_user_model().objects.filter(username="demo")
+    assert users.count() == 1
+    assert users.get().check_password("demo-password")
+
+
+def test_ensure_demo_user_resets_password_and_2fa(db, clock):
+    """Visitors of a shared demo change things; the command puts it back."""
+    demo("--username", "dora", "--password", "dora-password-1")
+    user = get_user_model().objects.get(username="dora")
+    secret = services.begin_setup(user).secret
+    services.enable(user, SubmittedCode(TOTP, code_at(secret, time.time())), ["pwd"])
+    services._record_failure(user)
+    user.set_password("changed-by-a-visitor")
+    user.save()
+    assert RecoveryCode.objects.filter(user=user).count() == 10
+
+    demo("--username", "dora", "--password", "dora-password-1")
+    user.refresh_from_db()
+    assert user.check_password("dora-password-1")
+    assert user.two_factor_enabled is False
+    assert user.two_factor_secret == ""
+    assert user.two_factor_last_step is None
+    assert user.two_factor_failed_attempts == 0
+    assert not RecoveryCode.objects.filter(user=user).exists()
+    assert get_user_model().objects.filter(username="dora").count() == 1
+
+
+def assert_no_secret(text: str, account) -> None:
+    stored = get_user_model().objects.get(pk=account.user.pk).two_factor_secret
+    assert stored, "the test needs a stored secret to look for"
+    for needle in (account.secret, account.secret.lower(), stored, stored[:40]):
+        assert needle not in text
+    assert "two_factor_secret" not in text
+
+
+def test_me_public_fields_with_2fa_off_and_a_pending_secret(set_up, api):
+    """Generate ran but turn-on did not: the secret waits in the row, and stays there."""
+    response = api.get("/api/me/", **bearer(set_up.tokens["access"]))
+    assert response.status_code == 200
+    assert set(response.json()) == PUBLIC_FIELDS
+    assert response.json()["two_factor_enabled"] is False
+    assert_no_secret(response.content.decode(), set_up)
+
+
+def test_me_public_fields_with_mfa(enabled, api):
+    response = api.get("/api/me/", **bearer(enabled.tokens["access"]))
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PUBLIC_FIELDS
+    assert body == {"id": enabled.user.pk, "username": "alice", "email": "alice@example.com",
+                    "two_factor_enabled": True}
+    assert_no_secret(response.content.decode(), enabled)
+
+
+def test_me_plain_user(plain, api):
+    response = api.get("/api/me/", **bearer(plain.tokens["access"]))
+    assert response.status_code == 200
+    assert set(response.json()) == PUBLIC_FIELDS
+
+
+def test_admin_pages_never_show_the_secret(enabled, client):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    pk = enabled.user.pk
+    for url in (f"/admin/accounts/user/{pk}/change/", "/admin/accounts/user/",
+                f"/admin/accounts/user/{pk}/history/", f"/admin/accounts/user/{pk}/password/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_no_secret(response.content.decode(), enabled)
+    assert "alice" in client.get(f"/admin/accounts/user/{pk}/change/").content.decode()
+
+
+def test_admin_change_form_cannot_write_the_secret(enabled, client):
+    """The fields are editable=False, so the admin form has no field that could show or change them."""
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    page = client.get(f"/admin/accounts/user/{enabled.user.pk}/change/")
+    form = page.context["adminform"].form
+    assert not {"two_factor_secret", "two_factor_enabled", "two_factor_last_step"} & set(form.fields)
+
+
+def test_repr_and_str_of_the_user(enabled):
+    user = get_user_model().objects.get(pk=enabled.user.pk)
+    for text in (repr(user), str(user)):
+        assert "alice" in text
+        assert_no_secret(text, enabled)
