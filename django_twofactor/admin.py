@@ -9,8 +9,8 @@ from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import services
 from .models import RecoveryCode
@@ -76,7 +76,7 @@ class TwoFactorUserAdminMixin:
         count = 0
         for user in queryset.filter(Q(two_factor_enabled=True) | ~Q(two_factor_secret="")):
             services.reset(user, request=request, by=request.user)
-            self.log_change(request, user, "Reset two-factor authentication.")  # type: ignore[attr-defined]
+            self.log_change(request, user, gettext("Reset two-factor authentication."))  # type: ignore[attr-defined]
             logger.warning(
                 "Two-factor authentication of user %s reset by %s at %s",
                 user.pk, request.user.pk, timezone.now().isoformat(),

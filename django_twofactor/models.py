@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,4 +89,4 @@ class RecoveryCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"recovery code #{self.pk} of user {self.user_id}"
+        return gettext("recovery code #%(pk)s of user %(user)s") % {"pk": self.pk, "user": self.user_id}
