@@ -1,0 +1,248 @@
+"""The exactly-once promises under real concurrency, on PostgreSQL.
+
+Sixteen threads, each with its own client and database connection, are
+released together by a barrier. SQLite serialises every writer, so it could
+not tell a race-free service from a racy one; these tests need PostgreSQL.
+Each burst is repeated for a few rounds, the clock a step further each time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from django_twofactor import crypto, recovery, services, totp
+from django_twofactor.models import RecoveryCode
+from django_twofactor.serializers import TOTP, SubmittedCode
+from tests.conftest import bearer, code_at, log_in, make_user
+
+THREADS = 16
+ROUNDS = 5
+AUTHENTICATE = "/api/auth/2fa/authenticate/"
+TURN_ON = "/api/auth/2fa/turn-on/"
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/name",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+Send = Callable[[int, APIClient], Any]
+
+
+@pytest.fixture
+def gate(monkeypatch) -> dict[str, threading.Barrier | None]:
+    """While a burst runs, hold each request after it loaded the user row.
+
+    Only when all sixteen have read the same (soon stale) row do they go on,
+    so every one passes the lock check and reaches the state-changing
+    ``UPDATE`` at once: the database alone must pick the single winner,
+    whatever order the threads happen to be scheduled in.
+    """
+    holder: dict[str, threading.Barrier | None] = {"barrier": None}
+    original = JWTAuthentication.get_user
+
+    def get_user(self: JWTAuthentication, validated_token: Any) -> Any:
+        user = original(self, validated_token)
+        barrier = holder["barrier"]
+        if barrier is not None:
+            barrier.wait()
+        return user
+
+    monkeypatch.setattr(JWTAuthentication, "get_user", get_user)
+    return holder
+
+
+def burst(gate: dict[str, threading.Barrier | None], send: Send) -> list[Any]:
+    """Run ``send(i, client)`` in THREADS threads at once; return the responses."""
+    start = threading.Barrier(THREADS, timeout=30)
+    gate["barrier"] = threading.Barrier(THREADS, timeout=30)
+    responses: list[Any] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        client = APIClient()
+        try:
+            start.wait()
+            response = send(i, client)
+            with lock:
+                responses.append(response)
+        except BaseException as exc:  # reported below, in the test's thread
+            with lock:
+                errors.append(exc)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        gate["barrier"] = None
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    assert not errors, errors
+    return responses
+
+
+def tally(label: str, round_: int, responses: list[Any]) -> Counter[int]:
+    counts = Counter(response.status_code for response in responses)
+    print(f"\n{label} round {round_}: accepted={counts[200]} refused={counts[400]} all={dict(counts)}")
+    return counts
+
+
+def two_factor_user(username: str) -> tuple[Any, str, list[str]]:
+    """A user with 2FA on: set-up and turn-on through the services; that step is used."""
+    user = make_user(username)
+    secret = services.begin_setup(user).secret
+    code = SubmittedCode(TOTP, code_at(secret, time.time()))
+    body = services.enable(user, code, ["pwd"])
+    return user, secret, body["recovery_codes"]
+
+
+def pending_tokens(username: str) -> list[str]:
+    return [log_in(APIClient(), username)["pending_token"] for _ in range(THREADS)]
+
+
+def wrong_code(secret: str) -> str:
+    """A well-formed code that matches no step of the window around now."""
+    period = totp.TotpParameters.from_settings().period
+    valid = {code_at(secret, time.time() + k * period) for k in range(-2, 3)}
+    return next(c for c in (str(d) * 6 for d in range(10)) if c not in valid)
+
+
+def current_step() -> int:
+    return totp.time_step(totp.TotpParameters.from_settings())
+
+
+def test_one_totp_code_is_accepted_once(clock, gate, settings):
+    """RFC 6238 §5.2 under a race: of sixteen identical submissions one wins."""
+    settings.TWO_FACTOR = {"MAX_FAILED_ATTEMPTS": 1000}  # the losers must not lock the user
+    user, secret, _ = two_factor_user("alice")
+    for round_ in range(1, ROUNDS + 1):
+        clock.shift(30)
+        tokens = pending_tokens("alice")
+        code = code_at(secret, time.time())
+        responses = burst(
+            gate,
+            lambda i, client: client.post(
+                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
+            ),
+        )
+        counts = tally("(a) TOTP code", round_, responses)
+        assert counts == Counter({200: 1, 400: THREADS - 1}), f"round {round_}: {dict(counts)}"
+        user.refresh_from_db()
+        assert user.two_factor_last_step == current_step()
+
+
+def test_one_recovery_code_is_spent_once(clock, gate, settings):
+    """A recovery code is single-use even when sixteen requests spend it at once."""
+    settings.TWO_FACTOR = {"MAX_FAILED_ATTEMPTS": 1000}
+    user, _, codes = two_factor_user("alice")
+    for round_ in range(1, ROUNDS + 1):
+        clock.shift(30)
+        tokens = pending_tokens("alice")
+        code = codes[round_]
+        responses = burst(
+            gate,
+            lambda i, client: client.post(
+                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
+            ),
+        )
+        counts = tally("(b) recovery code", round_, responses)
+        assert counts == Counter({200: 1, 400: THREADS - 1}), f"round {round_}: {dict(counts)}"
+        row = RecoveryCode.objects.get(
+            user=user, code_hash=crypto.keyed_hash(recovery.canonical(code))
+        )
+        assert row.used_at == timezone.now()
+        spent = RecoveryCode.objects.filter(user=user, used_at__isnull=False).count()
+        assert spent == round_, f"round {round_}: {spent} codes spent"
+
+
+def test_concurrent_wrong_codes_are_all_counted(clock, gate, settings):
+    """No lost increment: sixteen wrong codes at once count sixteen."""
+    settings.TWO_FACTOR = {"MAX_FAILED_ATTEMPTS": 1000}
+    for round_ in range(1, ROUNDS + 1):
+        clock.shift(30)
+        user, secret, _ = two_factor_user(f"carol{round_}")
+        tokens, code = pending_tokens(user.username), wrong_code(secret)
+        responses = burst(
+            gate,
+            lambda i, client: client.post(
+                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
+            ),
+        )
+        counts = tally("(c) wrong codes, high limit", round_, responses)
+        user.refresh_from_db()
+        failures = user.two_factor_failed_attempts
+        assert counts == Counter({400: THREADS}), f"round {round_}: {dict(counts)}"
+        assert failures == THREADS, f"round {round_}: counter {failures}, expected {THREADS}"
+        assert user.two_factor_locked_until is None
+
+
+def test_concurrent_wrong_codes_lock_the_user(clock, gate):
+    """With the default limit the same burst counts sixteen and locks for the capped delay."""
+    for round_ in range(1, ROUNDS + 1):
+        clock.shift(30)
+        user, secret, _ = two_factor_user(f"dave{round_}")
+        tokens, code = pending_tokens(user.username), wrong_code(secret)
+        responses = burst(
+            gate,
+            lambda i, client: client.post(
+                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
+            ),
+        )
+        counts = tally("(d) wrong codes, default limit", round_, responses)
+        user.refresh_from_db()
+        failures = user.two_factor_failed_attempts
+        assert counts == Counter({400: THREADS}), f"round {round_}: {dict(counts)}"
+        assert failures == THREADS, f"round {round_}: counter {failures}, expected {THREADS}"
+        assert user.two_factor_locked_until == timezone.now() + services.lockout_delay(THREADS)
+
+        right = APIClient().post(
+            AUTHENTICATE,
+            {"code": code_at(secret, time.time() + 30)},
+            format="json",
+            **bearer(tokens[0]),
+        )
+        assert right.status_code == 429
+        assert right["Retry-After"] == str(int(services.lockout_delay(THREADS).total_seconds()))
+
+
+def test_turn_on_accepts_one_code_once(clock, gate):
+    """Sixteen turn-ons with one code: one wins and exactly one set of codes exists."""
+    for round_ in range(1, ROUNDS + 1):
+        clock.shift(30)
+        user = make_user(f"erin{round_}")
+        access = log_in(APIClient(), user.username)["access"]
+        secret = services.begin_setup(user).secret
+        code = code_at(secret, time.time())
+        responses = burst(
+            gate,
+            lambda i, client: client.post(TURN_ON, {"code": code}, format="json", **bearer(access)),
+        )
+        counts = tally("(e) turn-on", round_, responses)
+        assert counts == Counter({200: 1, 400: THREADS - 1}), f"round {round_}: {dict(counts)}"
+        user.refresh_from_db()
+        assert user.two_factor_enabled
+        assert user.two_factor_last_step == current_step()
+        (winner,) = [r for r in responses if r.status_code == 200]
+        shown = winner.json()["recovery_codes"]
+        stored = set(RecoveryCode.objects.filter(user=user).values_list("code_hash", flat=True))
+        assert len(shown) == 10
+        assert stored == {crypto.keyed_hash(recovery.canonical(c)) for c in shown}

@@ -1,0 +1,170 @@
+"""The promises hold across server processes that share one database.
+
+Two gunicorn processes of the example project serve the test database that
+pytest-django created; the users are committed rows (``transaction=True``), so
+the servers see them. Everything the servers are asked goes over real HTTP.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import jwt
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
+
+from django_twofactor import services, totp
+from django_twofactor.serializers import TOTP, SubmittedCode
+from tests.conftest import PASSWORD, code_at, make_user
+from tests.servers import Server, running_servers, server_env
+
+AUTHENTICATE = "/api/auth/2fa/authenticate/"
+FRESH_MARGIN = 5.0  # seconds a step must still have left when a code is computed
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/name",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def database_url() -> str:
+    """The URL of the test database (its NAME is the test one once it was set up)."""
+    db = settings.DATABASES["default"]
+    user = quote(db["USER"] or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}{port}/{quote(db['NAME'])}"
+
+
+@pytest.fixture(scope="module")
+def servers(django_db_setup) -> Iterator[list[Server]]:
+    env = server_env(
+        {
+            "DATABASE_URL": database_url(),
+            # The same key as this process: the secrets it encrypts and the
+            # recovery-code hashes it stores must read the same on the servers.
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "DJANGO_DEBUG": "0",
+        }
+    )
+    with running_servers(2, env) as started:
+        yield started
+
+
+def server_user(username: str) -> tuple[Any, str]:
+    """A user with 2FA turned on a minute ago, whose password the servers can check.
+
+    The servers run in real time, so the turn-on code is of a step long past
+    and the current step's code is still fresh. Their hashers are Django's
+    defaults, which do not include the fast one of the test settings.
+    """
+    user = make_user(username)
+    user.password = make_password(PASSWORD, hasher=PBKDF2PasswordHasher())
+    user.save(update_fields=["password"])
+    with time_machine.travel(time.time() - 60, tick=False):
+        secret = services.begin_setup(user).secret
+        services.enable(user, SubmittedCode(TOTP, code_at(secret, time.time())), ["pwd"])
+    assert user.two_factor_last_step < current_step()
+    return user, secret
+
+
+def current_step() -> int:
+    return totp.time_step(totp.TotpParameters.from_settings())
+
+
+def log_in(server: Server, username: str) -> str:
+    reply = server.post("/api/auth/login/", {"username": username, "password": PASSWORD})
+    assert reply.status == 200, reply.data
+    assert reply.data["two_factor_required"] is True
+    return str(reply.data["pending_token"])
+
+
+def wait_for_fresh_step() -> None:
+    """Make sure the step has at least FRESH_MARGIN seconds left.
+
+    The servers run in real time and no time-machine reaches them, so codes
+    are computed for the real clock. A code computed just before a step
+    boundary would be judged in the next step; that is still inside the
+    window, but a test that reads "the step of this code" back from the
+    database would race the boundary. This is the one wait in the suite:
+    bounded by FRESH_MARGIN plus a little, polled in short intervals.
+    """
+    period = totp.TotpParameters.from_settings().period
+    if period - time.time() % period >= FRESH_MARGIN:
+        return
+    step = current_step()
+    deadline = time.monotonic() + FRESH_MARGIN + 1
+    while current_step() == step and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert current_step() != step, "the clock did not reach the next step"
+
+
+def wrong_code(secret: str) -> str:
+    period = totp.TotpParameters.from_settings().period
+    valid = {code_at(secret, time.time() + k * period) for k in range(-2, 3)}
+    return next(c for c in (str(d) * 6 for d in range(10)) if c not in valid)
+
+
+def test_code_accepted_on_one_server_is_refused_on_the_other(servers):
+    """Replay protection lives in the shared row, not in a process's memory."""
+    a, b = servers
+    user, secret = server_user("alice")
+    pending_a, pending_b = log_in(a, "alice"), log_in(b, "alice")
+    wait_for_fresh_step()
+    step = current_step()
+    code = code_at(secret, time.time())
+
+    accepted = a.post(AUTHENTICATE, {"code": code}, token=pending_a)
+    assert accepted.status == 200, accepted.data
+    claims = jwt.decode(accepted.data["access"], options={"verify_signature": False})
+    assert claims["amr"] == ["pwd", "mfa", "otp"]
+
+    replayed = b.post(AUTHENTICATE, {"code": code}, token=pending_b)
+    assert replayed.status == 400, replayed.data
+    assert list(replayed.data) == ["code"]
+
+    user.refresh_from_db()
+    assert user.two_factor_last_step == step
+    assert user.two_factor_failed_attempts == 1
+    # Tokens from one server are as good on the other.
+    me = b.request("GET", "/api/me/", token=accepted.data["access"])
+    assert me.status == 200
+    assert me.data["username"] == "alice"
+
+
+def test_wrong_codes_on_both_servers_add_up_to_a_lockout(servers):
+    """Five wrong codes spread over two processes lock the user on both."""
+    a, b = servers
+    user, secret = server_user("bob")
+    pending = {id(a): log_in(a, "bob"), id(b): log_in(b, "bob")}
+    wrong = wrong_code(secret)
+
+    for attempt, server in enumerate([a, b, a, b, a], start=1):
+        reply = server.post(AUTHENTICATE, {"code": wrong}, token=pending[id(server)])
+        assert reply.status == 400, (attempt, reply.data)
+        user.refresh_from_db()
+        assert user.two_factor_failed_attempts == attempt
+
+    assert user.two_factor_locked_until is not None
+    wait_for_fresh_step()
+    right = code_at(secret, time.time())
+    for server in (a, b):
+        for code in (wrong, right):
+            reply = server.post(AUTHENTICATE, {"code": code}, token=pending[id(server)])
+            assert reply.status == 429, reply.data
+            assert reply.data["code"] == "two_factor_locked"
+            assert "detail" in reply.data
+            assert 1 <= int(reply.headers["Retry-After"]) <= 60
+
+    user.refresh_from_db()
+    assert user.two_factor_failed_attempts == 5  # refused attempts are not counted
+    assert user.two_factor_last_step < current_step()  # the right code was not spent
