@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,3 +13,7 @@ class TwoFactorConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  # registers the system checks
+
+        if find_spec("drf_spectacular") is not None:
+            # OpenAPI extensions register themselves on import; optional extra.
+            from . import schema  # noqa: F401

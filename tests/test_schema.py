@@ -1,0 +1,315 @@
+"""The OpenAPI schema (drf-spectacular extra): valid, complete, and true to the API."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.test import Client
+from drf_spectacular.drainage import reset_generator_stats
+from drf_spectacular.validation import validate_schema
+from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import validate as validate_body
+from openapi_spec_validator import validate as validate_spec
+
+from django_twofactor.conf import twofactor_settings
+from django_twofactor.tokens import full_tokens
+from tests.conftest import PASSWORD, bearer, code_at, wrong_code
+
+JSON = "application/json"
+LOGIN, REFRESH, ME = "/api/auth/login/", "/api/auth/refresh/", "/api/me/"
+STATUS, AUTHENTICATE = "/api/auth/2fa/", "/api/auth/2fa/authenticate/"
+GENERATE, TURN_ON = "/api/auth/2fa/generate/", "/api/auth/2fa/turn-on/"
+TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"
+
+# CONTRACT.md §5: every status each endpoint can answer, and no other.
+EXPECTED = {
+    (LOGIN, "post"): {"200", "400", "401"},
+    (REFRESH, "post"): {"200", "400", "401"},
+    (STATUS, "get"): {"200", "401", "403"},
+    (AUTHENTICATE, "post"): {"200", "400", "401", "409", "429"},
+    (GENERATE, "post"): {"200", "401", "403", "409"},
+    (TURN_ON, "post"): {"200", "400", "401", "403", "409", "429"},
+    (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "429"},
+    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "429"},
+    (ME, "get"): {"200", "401", "403"},
+}
+CODE_ENDPOINTS = [AUTHENTICATE, TURN_ON, TURN_OFF, RECOVERY_CODES]
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    """The schema as a client fetches it: public, no token."""
+    response = Client().get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200, response.content
+    return json.loads(response.content)
+
+
+def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def body_schema(schema: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    return resolve(schema, schema["paths"][path][method]["requestBody"]["content"][JSON]["schema"])
+
+
+def conforms(schema: dict[str, Any], path: str, method: str, response: Any) -> int:
+    """The status, media type, headers and body are the documented ones."""
+    documented = schema["paths"][path.partition("?")[0]][method]["responses"]
+    status = str(response.status_code)
+    assert status in documented, f"{method} {path}: undocumented {status} {response.content!r}"
+    content = documented[status].get("content", {})
+    for header in documented[status].get("headers", {}):
+        assert response.has_header(header), header
+    if not content:
+        assert response.content == b""
+        return response.status_code
+    media_type = response["Content-Type"].split(";")[0]
+    assert media_type in content, f"{method} {path}: {status} as {media_type}"
+    if media_type == JSON:
+        root = {"allOf": [content[JSON]["schema"]], "components": schema["components"]}
+        validate_body(response.json(), root, cls=OAS30Validator)
+    return response.status_code
+
+
+def totp(secret: str) -> dict[str, str]:
+    return {"code": code_at(secret, time.time())}
+
+
+def pending_of(login: Any) -> dict[str, str]:
+    assert login.json()["two_factor_required"] is True
+    return bearer(login.json()["pending_token"])
+
+
+def test_spectacular_command_validates_without_warnings(tmp_path):
+    """`manage.py spectacular --validate --fail-on-warn` is what CI runs: no guesswork left."""
+    reset_generator_stats()  # warnings of an earlier generation would count too
+    out = tmp_path / "schema.json"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
+                 "--file", str(out))
+    generated = json.loads(out.read_text())
+    validate_spec(generated)
+    assert set(generated["paths"]) == {path for path, _ in EXPECTED}
+
+
+def test_schema_is_valid_openapi_3(schema):
+    """Two validators: drf-spectacular's JSON Schema and openapi-spec-validator."""
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)
+    validate_spec(schema)
+
+
+def test_every_endpoint_with_exactly_its_status_codes(schema):
+    """No endpoint missing, none extra (not the schema or docs views), no status guessed."""
+    operations = {(p, m) for p, ops in schema["paths"].items() for m in ops}
+    assert operations == set(EXPECTED)
+    for (path, method), codes in EXPECTED.items():
+        assert set(schema["paths"][path][method]["responses"]) == codes, (path, method)
+
+
+def test_request_bodies(schema):
+    """Each body names the fields the serializers read, all required strings."""
+    expected = {
+        LOGIN: {"username", "password"},
+        REFRESH: {"refresh"},
+        **{path: {"code"} for path in CODE_ENDPOINTS},
+    }
+    for path, fields in expected.items():
+        body = body_schema(schema, path, "post")
+        assert set(body["properties"]) == fields, path
+        assert set(body["required"]) == fields, path
+        assert all(body["properties"][f]["type"] == "string" for f in fields)
+    for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get")]:
+        assert "requestBody" not in schema["paths"][path][method]
+    code = {p: body_schema(schema, p, "post")["properties"]["code"]["description"]
+            for p in CODE_ENDPOINTS}
+    assert "recovery code" in code[AUTHENTICATE] and "recovery code" in code[TURN_OFF]
+    assert "recovery" not in code[TURN_ON] and "recovery" not in code[RECOVERY_CODES]
+
+
+def test_errors_are_json_with_detail_and_code(schema):
+    """401/403/409/429 bodies promise `detail` and `code`; a 429 promises Retry-After."""
+    for (path, method), codes in EXPECTED.items():
+        responses = schema["paths"][path][method]["responses"]
+        for status in codes & {"401", "403", "409", "429"}:
+            content = responses[status]["content"]
+            assert set(content) == {JSON}, (path, status)
+            error = resolve(schema, content[JSON]["schema"])
+            assert {"detail", "code"} <= set(error["required"]), (path, status)
+        if "429" in codes:
+            assert responses["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+        if "400" in codes:
+            bad = resolve(schema, responses["400"]["content"][JSON]["schema"])
+            shapes = [resolve(schema, shape) for shape in bad["oneOf"]]
+            assert any(s.get("required") == ["code", "detail"] for s in shapes), path
+
+
+def test_generate_offers_json_png_and_svg(schema):
+    """Content negotiation is documented: three media types and `?format=`."""
+    operation = schema["paths"][GENERATE]["post"]
+    content = operation["responses"]["200"]["content"]
+    assert set(content) == {JSON, "image/png", "image/svg+xml"}
+    assert content["image/png"]["schema"] == {"type": "string", "format": "binary"}
+    assert content["image/svg+xml"]["schema"]["type"] == "string"
+    setup = resolve(schema, content[JSON]["schema"])
+    assert set(setup["required"]) == {"secret", "otpauth_url", "qr_code"}
+    (param,) = [p for p in operation["parameters"] if p["name"] == "format"]
+    assert param["in"] == "query"
+    assert set(param["schema"]["enum"]) == {"json", "png", "svg"}
+
+
+def test_security_schemes(schema):
+    """Authenticate takes the pending token alone; the others a full JWT; login none."""
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["pendingToken"]["type"] == "http"
+    assert schemes["pendingToken"]["scheme"] == "bearer"
+    assert "pending token" in schemes["pendingToken"]["description"]
+    assert schemes["jwtAuth"]["scheme"] == "bearer"
+    for path, method in EXPECTED:
+        security = schema["paths"][path][method].get("security", [])
+        if path == AUTHENTICATE:
+            assert security == [{"pendingToken": []}]
+        elif path in (LOGIN, REFRESH):
+            assert all(requirement == {} for requirement in security), path
+        else:
+            assert security == [{"jwtAuth": []}], path
+
+
+def test_login_answers_one_of_two_documented_shapes(schema):
+    """2FA off: tokens; 2FA on: a pending token; the boolean tells them apart."""
+    body = schema["paths"][LOGIN]["post"]["responses"]["200"]["content"][JSON]["schema"]
+    shapes = {frozenset(resolve(schema, s)["required"]) for s in resolve(schema, body)["oneOf"]}
+    assert shapes == {
+        frozenset({"two_factor_required", "access", "refresh"}),
+        frozenset({"two_factor_required", "pending_token"}),
+    }
+
+
+def test_success_responses_match_the_schema(schema, plain, api, clock):
+    """What the API answers on the happy path is what the schema says."""
+    full = bearer(plain.tokens["access"])
+    credentials = {"username": "alice", "password": PASSWORD}
+
+    def answer(path: str, method: str = "post", data: Any = None, **extra: Any) -> Any:
+        response = getattr(api, method)(path, data, format="json", **extra)
+        assert conforms(schema, path, method, response) in (200, 204)
+        return response
+
+    answer(LOGIN, data=credentials)
+    answer(ME, "get", **full)
+    answer(STATUS, "get", **full)
+    answer(f"{GENERATE}?format=png", **full)
+    answer(f"{GENERATE}?format=svg", **full)
+    secret = answer(GENERATE, **full).json()["secret"]
+    answer(TURN_ON, data=totp(secret), **full)
+
+    clock.shift(30)
+    pending = pending_of(answer(LOGIN, data=credentials))
+    authed = answer(AUTHENTICATE, data=totp(secret), **pending).json()
+    answer(REFRESH, data={"refresh": authed["refresh"]})
+    mfa = bearer(authed["access"])
+    clock.shift(30)
+    renewed = answer(RECOVERY_CODES, data=totp(secret), **mfa).json()["recovery_codes"]
+    assert answer(TURN_OFF, data={"code": renewed[0]}, **mfa).status_code == 204
+
+
+def test_error_responses_match_the_schema(schema, enabled, api, clock):
+    """400 (both shapes), 401, 403, 409 and 429 bodies are the documented ones."""
+    mfa = bearer(enabled.tokens["access"])
+    no_mfa = bearer(full_tokens(enabled.user, ["pwd"])["access"])
+    login = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
+    pending = pending_of(login)
+    wrong = {"code": wrong_code(enabled.secret, time.time())}
+
+    def status(path: str, method: str = "post", data: Any = None, **extra: Any) -> int:
+        response = getattr(api, method)(path, data, format="json", **extra)
+        return conforms(schema, path, method, response)
+
+    assert status(LOGIN, data={"username": "alice", "password": "wrong"}) == 401
+    assert status(LOGIN, data={"username": "alice"}) == 400
+    assert status(REFRESH, data={"refresh": "junk"}) == 401
+    assert status(REFRESH, data={}) == 400
+    assert status(ME, "get") == 401
+    assert status(STATUS, "get", **pending) == 401  # a pending token is no full token
+    assert status(AUTHENTICATE, data=wrong) == 401
+    for path, method in [(ME, "get"), (STATUS, "get"), (GENERATE, "post")]:
+        assert status(path, method, **no_mfa) == 403
+    assert status(TURN_ON, data={"code": "12"}, **mfa) == 400
+    for path in (LOGIN, TURN_ON):  # not JSON: `{"detail", "code"}`, not field errors
+        not_json = api.post(path, "{not json", content_type=JSON, **mfa)
+        assert conforms(schema, path, "post", not_json) == 400
+        assert not_json.json()["code"] == "parse_error"
+    assert conforms(schema, GENERATE, "post", api.post(f"{GENERATE}?format=png", **mfa)) == 409
+    assert status(TURN_ON, data=wrong, **mfa) == 409
+
+    for _ in range(twofactor_settings.MAX_FAILED_ATTEMPTS):
+        assert status(TURN_OFF, data=wrong, **mfa) == 400
+    assert status(RECOVERY_CODES, data=wrong, **mfa) == 429
+    assert status(AUTHENTICATE, data=wrong, **pending) == 429
+
+    clock.shift(twofactor_settings.LOCKOUT_BASE_DELAY.total_seconds() + 1)
+    assert status(TURN_OFF, data={"code": enabled.recovery_codes[0]}, **mfa) == 204
+    for path in (TURN_OFF, RECOVERY_CODES, AUTHENTICATE):
+        assert status(path, data=wrong, **(pending if path == AUTHENTICATE else mfa)) == 409
+
+
+def test_docs_are_public_and_offline(client):
+    """Swagger UI loads with no token (even a junk one) and only local assets, no CDN."""
+    response = client.get("/api/docs/", HTTP_AUTHORIZATION="Bearer junk")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert not re.search(r"(https?:)?//[\w.-]+\.\w+/", html), "an absolute URL in the docs page"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    static = "/" + settings.STATIC_URL.lstrip("/")
+    for asset in assets:
+        assert asset.startswith(static), asset
+        assert finders.find(asset[len(static):]), f"{asset} is not a local static file"
+    assert '"/api/schema/"' in html
+
+
+def test_schema_endpoint_is_public(client):
+    """The project's default permission does not apply: a junk token is ignored too."""
+    response = client.get("/api/schema/", {"format": "json"}, HTTP_AUTHORIZATION="Bearer junk")
+    assert response.status_code == 200
+    assert json.loads(response.content)["paths"]
+
+
+def test_package_imports_without_drf_spectacular():
+    """The extra is optional: without drf-spectacular the app loads and skips schema.py."""
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["drf_spectacular"] = None  # as if not installed
+        import django
+        from django.conf import settings
+        settings.configure(
+            INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes",
+                            "rest_framework", "django_twofactor"],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+            SECRET_KEY="x" * 50,
+        )
+        django.setup()
+        import django_twofactor.urls, django_twofactor.views
+        assert "django_twofactor.schema" not in sys.modules
+        print("ok")
+        """
+    )
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-c", script]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
