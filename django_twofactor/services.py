@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from . import crypto, recovery, signals, totp
+from . import attempts, crypto, recovery, signals, totp
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
     AlreadyEnabled,
     InvalidCode,
-    LockedOut,
     NotEnabled,
     SecretUnreadable,
     SetupNotStarted,
@@ -42,14 +38,6 @@ logger = logging.getLogger(__name__)
 class Setup:
     secret: str
     otpauth_url: str
-
-
-def _user_row(user: Any) -> QuerySet[Any]:
-    return get_user_model()._default_manager.filter(pk=user.pk)
-
-
-def _not_locked(now: datetime) -> Q:
-    return Q(two_factor_locked_until__isnull=True) | Q(two_factor_locked_until__lte=now)
 
 
 # Login ---------------------------------------------------------------------
@@ -77,7 +65,7 @@ def begin_setup(user: Any) -> Setup:
         raise AlreadyEnabled
     secret = totp.new_secret()
     ciphertext = crypto.encrypt(secret)
-    if not _user_row(user).filter(two_factor_enabled=False).update(
+    if not attempts.user_row(user).filter(two_factor_enabled=False).update(
         two_factor_secret=ciphertext, two_factor_last_step=None
     ):
         raise AlreadyEnabled
@@ -94,31 +82,14 @@ def enable(
         raise AlreadyEnabled
     if not user.two_factor_secret:
         raise SetupNotStarted
-    _ensure_not_locked(user)
+    attempts.ensure_not_locked(user)
     step = _matching_step(user, code)
     with transaction.atomic():
-        # The secret in the WHERE clause makes a concurrent generate lose
-        # cleanly: the code was computed from the secret we checked it against.
-        won = (
-            step is not None
-            and _user_row(user)
-            .filter(two_factor_enabled=False, two_factor_secret=user.two_factor_secret)
-            .filter(_not_locked(timezone.now()))
-            .update(
-                two_factor_enabled=True,
-                two_factor_last_step=step,
-                two_factor_failed_attempts=0,
-                two_factor_locked_until=None,
-            )
-            == 1
-        )
-        if won:
-            codes = _replace_recovery_codes(user)
+        won = attempts.accept_step(user, step, enabling=True)
+        codes = _replace_recovery_codes(user) if won else []
     if not won:
-        _record_failure(user, request)
+        _record_failure(user, request, enabled=False)
         raise InvalidCode
-    user.two_factor_enabled = True
-    user.two_factor_last_step = step
     signals.send_on_commit(signals.two_factor_enabled, user, request)
     methods = merge_methods(previous_methods, [MULTI_FACTOR, ONE_TIME_PASSWORD])
     return {"recovery_codes": codes, **full_tokens(user, methods)}
@@ -152,7 +123,7 @@ def reset(user: Any, request: Any = None, by: Any = None) -> None:
 
 def _clear(user: Any) -> None:
     with transaction.atomic():
-        _user_row(user).update(
+        attempts.user_row(user).update(
             two_factor_enabled=False,
             two_factor_secret="",
             two_factor_last_step=None,
@@ -191,11 +162,11 @@ def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
     """
     if not user.two_factor_enabled:
         raise NotEnabled
-    _ensure_not_locked(user)
+    attempts.ensure_not_locked(user)
     if code.kind == RECOVERY:
-        accepted = _spend_recovery_code(user, code.value)
+        accepted = attempts.spend_recovery_code(user, code.value)
     else:
-        accepted = _accept_step(user, _matching_step(user, code))
+        accepted = attempts.accept_step(user, _matching_step(user, code))
     if not accepted:
         _record_failure(user, request)
         raise InvalidCode
@@ -207,12 +178,6 @@ def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
 
 
 # State changes ---------------------------------------------------------------
-
-
-def _ensure_not_locked(user: Any) -> None:
-    locked_until = user.two_factor_locked_until
-    if locked_until is not None and locked_until > timezone.now():
-        raise LockedOut(locked_until)
 
 
 def _matching_step(user: Any, code: SubmittedCode) -> int | None:
@@ -227,36 +192,6 @@ def _matching_step(user: Any, code: SubmittedCode) -> int | None:
     return totp.matching_step(secret, code.value, params, after_step=user.two_factor_last_step)
 
 
-def _accept_step(user: Any, step: int | None) -> bool:
-    """Record ``step`` as used, only if no equal or later step was used before."""
-    if step is None:
-        return False
-    now = timezone.now()
-    won = (
-        _user_row(user)
-        .filter(two_factor_enabled=True)
-        .filter(Q(two_factor_last_step__isnull=True) | Q(two_factor_last_step__lt=step))
-        .filter(_not_locked(now))
-        .update(two_factor_last_step=step, two_factor_failed_attempts=0, two_factor_locked_until=None)
-        == 1
-    )
-    if won:
-        user.two_factor_last_step = step
-        user.two_factor_failed_attempts = 0
-    return won
-
-
-def _spend_recovery_code(user: Any, canonical: str) -> bool:
-    now = timezone.now()
-    with transaction.atomic():
-        spent = RecoveryCode.objects.filter(
-            user=user, code_hash__in=crypto.keyed_hashes(canonical), used_at__isnull=True
-        ).update(used_at=now)
-        if spent:
-            _user_row(user).update(two_factor_failed_attempts=0, two_factor_locked_until=None)
-    return spent == 1
-
-
 def _replace_recovery_codes(user: Any) -> list[str]:
     """Call inside a transaction: the old set and the new one never coexist."""
     codes = recovery.new_codes(twofactor_settings.RECOVERY_CODES_COUNT)
@@ -268,39 +203,13 @@ def _replace_recovery_codes(user: Any) -> list[str]:
     return codes
 
 
-def lockout_delay(failures: int) -> timedelta:
-    """Delay after the ``failures``-th wrong code in a row: nothing before the
-    limit, then the base delay doubling with each further failure, capped."""
-    limit = twofactor_settings.MAX_FAILED_ATTEMPTS
-    if failures < limit:
-        return timedelta(0)
-    base = twofactor_settings.LOCKOUT_BASE_DELAY
-    cap = twofactor_settings.LOCKOUT_MAX_DELAY
-    doublings = min(failures - limit, 32)  # 2**32 minutes already exceeds any sane cap
-    return min(base * (2**doublings), cap)
-
-
-def _record_failure(user: Any, request: Any = None) -> None:
-    """Count a wrong code; lock once the limit is reached.
-
-    The increment is an ``UPDATE … SET n = n + 1``, which takes the row lock
-    first, so the read that follows sees this transaction's own value and no
-    concurrent increment is lost.
-    """
-    row = _user_row(user)
-    with transaction.atomic():
-        row.update(two_factor_failed_attempts=F("two_factor_failed_attempts") + 1)
-        failures = row.values_list("two_factor_failed_attempts", flat=True).get()
-        delay = lockout_delay(failures)
-        locked_until = timezone.now() + delay if delay else None
-        if locked_until is not None:
-            row.update(two_factor_locked_until=locked_until)
-    user.two_factor_failed_attempts = failures
+def _record_failure(user: Any, request: Any = None, *, enabled: bool = True) -> None:
+    locked_until = attempts.record_failure(user, enabled=enabled)
+    failures = user.two_factor_failed_attempts
+    logger.info("Wrong two-factor code for user %s (%d in a row)", user.pk, failures)
     signals.send_on_commit(signals.code_failed, user, request, failures=failures)
     if locked_until is not None:
-        user.two_factor_locked_until = locked_until
         signals.send_on_commit(signals.user_locked_out, user, request, until=locked_until)
-    logger.info("Wrong two-factor code for user %s (%d in a row)", user.pk, failures)
 
 
 # Maintenance -----------------------------------------------------------------

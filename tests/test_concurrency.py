@@ -21,7 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from django_twofactor import crypto, recovery, services, totp
+from django_twofactor import attempts, crypto, recovery, services, totp
 from django_twofactor.models import RecoveryCode
 from django_twofactor.serializers import TOTP, SubmittedCode
 from tests.conftest import bearer, code_at, log_in, make_user
@@ -196,7 +196,8 @@ def test_concurrent_wrong_codes_are_all_counted(clock, gate, settings):
 
 
 def test_concurrent_wrong_codes_lock_the_user(clock, gate):
-    """With the default limit the same burst counts sixteen and locks for the capped delay."""
+    """With the default limit, exactly MAX_FAILED_ATTEMPTS wrong codes are judged;
+    every attempt after the lock is refused with 429 and not counted."""
     for round_ in range(1, ROUNDS + 1):
         clock.shift(30)
         user, secret, _ = two_factor_user(f"dave{round_}")
@@ -210,9 +211,11 @@ def test_concurrent_wrong_codes_lock_the_user(clock, gate):
         counts = tally("(d) wrong codes, default limit", round_, responses)
         user.refresh_from_db()
         failures = user.two_factor_failed_attempts
-        assert counts == Counter({400: THREADS}), f"round {round_}: {dict(counts)}"
-        assert failures == THREADS, f"round {round_}: counter {failures}, expected {THREADS}"
-        assert user.two_factor_locked_until == timezone.now() + services.lockout_delay(THREADS)
+        limit = 5
+        expected = Counter({400: limit, 429: THREADS - limit})
+        assert counts == expected, f"round {round_}: {dict(counts)}"
+        assert failures == limit, f"round {round_}: counter {failures}, expected {limit}"
+        assert user.two_factor_locked_until == timezone.now() + attempts.lockout_delay(limit)
 
         right = APIClient().post(
             AUTHENTICATE,
@@ -221,11 +224,12 @@ def test_concurrent_wrong_codes_lock_the_user(clock, gate):
             **bearer(tokens[0]),
         )
         assert right.status_code == 429
-        assert right["Retry-After"] == str(int(services.lockout_delay(THREADS).total_seconds()))
+        assert right["Retry-After"] == str(int(attempts.lockout_delay(limit).total_seconds()))
 
 
 def test_turn_on_accepts_one_code_once(clock, gate):
-    """Sixteen turn-ons with one code: one wins and exactly one set of codes exists."""
+    """Sixteen turn-ons with one code: one wins, the others learn 2FA is already
+    on (409), and exactly one set of recovery codes exists."""
     for round_ in range(1, ROUNDS + 1):
         clock.shift(30)
         user = make_user(f"erin{round_}")
@@ -237,7 +241,7 @@ def test_turn_on_accepts_one_code_once(clock, gate):
             lambda i, client: client.post(TURN_ON, {"code": code}, format="json", **bearer(access)),
         )
         counts = tally("(e) turn-on", round_, responses)
-        assert counts == Counter({200: 1, 400: THREADS - 1}), f"round {round_}: {dict(counts)}"
+        assert counts == Counter({200: 1, 409: THREADS - 1}), f"round {round_}: {dict(counts)}"
         user.refresh_from_db()
         assert user.two_factor_enabled
         assert user.two_factor_last_step == current_step()
@@ -246,3 +250,34 @@ def test_turn_on_accepts_one_code_once(clock, gate):
         stored = set(RecoveryCode.objects.filter(user=user).values_list("code_hash", flat=True))
         assert len(shown) == 10
         assert stored == {crypto.keyed_hash(recovery.canonical(c)) for c in shown}
+
+
+def test_recovery_code_never_accepted_while_locked(clock, gate):
+    """One right recovery code among fifteen wrong guesses, default limit.
+
+    Either it is judged before the lock (200, and the reset lets at most five
+    more wrong codes be judged), or after it (429, and the code stays unused);
+    it is never spent while the user is locked.
+    """
+    for round_ in range(1, ROUNDS + 1):
+        clock.shift(30)
+        user, secret, codes = two_factor_user(f"fay{round_}")
+        tokens, wrong = pending_tokens(user.username), wrong_code(secret)
+        right = codes[0]
+        responses = burst(
+            gate,
+            lambda i, client: client.post(
+                AUTHENTICATE, {"code": right if i == 0 else wrong}, format="json",
+                **bearer(tokens[i]),
+            ),
+        )
+        counts = tally("(f) recovery code amid wrong codes", round_, responses)
+        spent = RecoveryCode.objects.get(
+            user=user, code_hash=crypto.keyed_hash(recovery.canonical(right))
+        ).used_at is not None
+        user.refresh_from_db()
+        assert counts[200] == int(spent), f"round {round_}: {dict(counts)}"
+        assert counts[400] <= 5 * (1 + int(spent)), f"round {round_}: {dict(counts)}"
+        assert counts[400] + counts[200] + counts[429] == THREADS
+        assert user.two_factor_failed_attempts == 5, f"round {round_}: counter"
+        assert user.two_factor_locked_until is not None

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from django_twofactor import crypto, exceptions, recovery, services
+from django_twofactor import attempts, crypto, exceptions, recovery, services
 from django_twofactor.models import RecoveryCode
 from django_twofactor.serializers import RECOVERY, TOTP, SubmittedCode
 from tests.conftest import START, code_at
@@ -127,7 +127,7 @@ DEFAULT_SCHEDULE = [0, 0, 0, 0, 60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 @pytest.mark.parametrize(("failures", "seconds"), list(enumerate(DEFAULT_SCHEDULE, start=1)))
 def test_lockout_delay_defaults(failures, seconds):
-    assert services.lockout_delay(failures) == timedelta(seconds=seconds)
+    assert attempts.lockout_delay(failures) == timedelta(seconds=seconds)
 
 
 CUSTOM = {
@@ -141,12 +141,12 @@ CUSTOM_SCHEDULE = [0, 0, 10, 20, 40, 80, 100, 100, 100, 100, 100, 100]
 @pytest.mark.parametrize(("failures", "seconds"), list(enumerate(CUSTOM_SCHEDULE, start=1)))
 def test_lockout_delay_custom(failures, seconds):
     with override_settings(TWO_FACTOR=CUSTOM):
-        assert services.lockout_delay(failures) == timedelta(seconds=seconds)
+        assert attempts.lockout_delay(failures) == timedelta(seconds=seconds)
 
 
 @pytest.mark.parametrize("failures", [40, 1000, 10**9])
 def test_lockout_delay_cap_holds_for_huge_counts(failures):
-    assert services.lockout_delay(failures) == timedelta(hours=1)
+    assert attempts.lockout_delay(failures) == timedelta(hours=1)
 
 
 def test_record_failure_locks_at_the_limit(enabled, clock):
@@ -158,9 +158,22 @@ def test_record_failure_locks_at_the_limit(enabled, clock):
     services._record_failure(user)
     assert fresh(user).two_factor_locked_until == timezone.now() + timedelta(seconds=60)
     assert user.two_factor_locked_until == timezone.now() + timedelta(seconds=60)
+    with pytest.raises(exceptions.LockedOut):
+        services._record_failure(user)  # while locked, attempts are refused, not counted
+    assert fresh(user).two_factor_failed_attempts == 5
+    clock.shift(60)
     services._record_failure(user)
     assert fresh(user).two_factor_locked_until == timezone.now() + timedelta(seconds=120)
     assert fresh(user).two_factor_failed_attempts == 6
+
+
+def test_record_failure_counts_nothing_once_two_factor_is_off(enabled):
+    """A wrong code racing with turn-off must not lock a user who has 2FA off."""
+    stale = fresh(enabled.user)
+    services.reset(enabled.user)
+    with pytest.raises(exceptions.NotEnabled):
+        services._record_failure(stale)
+    assert raw_row(enabled.user, "two_factor_failed_attempts", "two_factor_locked_until") == (0, None)
 
 
 def test_record_failure_counts_from_the_database_not_the_object(enabled):

@@ -1,0 +1,147 @@
+"""Replay and lockout state on the user row, changed only by conditional UPDATEs.
+
+Each function states in its ``WHERE`` clause what the row must still look
+like (2FA on or off, not locked, step not used), and the row count says
+whether this request won. On PostgreSQL an ``UPDATE`` that waits for another
+transaction's row lock re-checks its ``WHERE`` against the committed row, so
+the rules hold for any number of concurrent requests and server processes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from . import crypto
+from .conf import twofactor_settings
+from .exceptions import AlreadyEnabled, InvalidCode, LockedOut, NotEnabled
+from .models import RecoveryCode
+
+
+def user_row(user: Any) -> QuerySet[Any]:
+    return get_user_model()._default_manager.filter(pk=user.pk)
+
+
+def _usable(now: datetime, *, enabled: bool) -> Q:
+    not_locked = Q(two_factor_locked_until__isnull=True) | Q(two_factor_locked_until__lte=now)
+    return Q(two_factor_enabled=enabled) & not_locked
+
+
+def ensure_not_locked(user: Any) -> None:
+    locked_until = user.two_factor_locked_until
+    if locked_until is not None and locked_until > timezone.now():
+        raise LockedOut(locked_until)
+
+
+def refuse_by_current_state(user: Any, *, enabled: bool) -> NoReturn:
+    """The row changed under this request: report its state, count nothing."""
+    row = user_row(user).values("two_factor_enabled", "two_factor_locked_until").first()
+    if row is None:
+        raise NotEnabled
+    user.two_factor_enabled = row["two_factor_enabled"]
+    user.two_factor_locked_until = row["two_factor_locked_until"]
+    ensure_not_locked(user)
+    if user.two_factor_enabled != enabled:
+        raise AlreadyEnabled if user.two_factor_enabled else NotEnabled
+    raise InvalidCode  # a lock expired in between: the code was still wrong
+
+
+def accept_step(user: Any, step: int | None, *, enabling: bool = False) -> bool:
+    """Record ``step`` as used, only if no equal or later step was used before.
+
+    ``enabling``: this is turn-on's first code, which also switches 2FA on,
+    and only against the very secret the code was checked with (a concurrent
+    generate replaces it).
+    """
+    if step is None:
+        return False
+    condition = _usable(timezone.now(), enabled=not enabling) & (
+        Q(two_factor_last_step__isnull=True) | Q(two_factor_last_step__lt=step)
+    )
+    changes: dict[str, Any] = {
+        "two_factor_last_step": step,
+        "two_factor_failed_attempts": 0,
+        "two_factor_locked_until": None,
+    }
+    if enabling:
+        condition &= Q(two_factor_secret=user.two_factor_secret)
+        changes["two_factor_enabled"] = True
+    if user_row(user).filter(condition).update(**changes) != 1:
+        return False
+    for name, value in changes.items():
+        setattr(user, name, value)
+    return True
+
+
+class _WrongRecoveryCode(Exception):
+    pass
+
+
+def spend_recovery_code(user: Any, canonical: str) -> bool:
+    """Mark the code used if it is the user's and unused; reset the count.
+
+    The user row is updated first: that takes its lock and checks that 2FA
+    is on and not locked in the same statement, so a recovery code is
+    refused while a concurrent wrong guess locks the user.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            reset = user_row(user).filter(_usable(now, enabled=True))
+            if not reset.update(two_factor_failed_attempts=0, two_factor_locked_until=None):
+                refuse_by_current_state(user, enabled=True)
+            spent = RecoveryCode.objects.filter(
+                user=user, code_hash__in=crypto.keyed_hashes(canonical), used_at__isnull=True
+            ).update(used_at=now)
+            if spent != 1:
+                raise _WrongRecoveryCode  # rolls the reset back
+    except _WrongRecoveryCode:
+        return False
+    user.two_factor_failed_attempts = 0
+    user.two_factor_locked_until = None
+    return True
+
+
+def lockout_delay(failures: int) -> timedelta:
+    """Delay after the ``failures``-th wrong code in a row: nothing before the
+    limit, then the base delay doubling with each further failure, capped."""
+    limit = twofactor_settings.MAX_FAILED_ATTEMPTS
+    if failures < limit:
+        return timedelta(0)
+    base = twofactor_settings.LOCKOUT_BASE_DELAY
+    cap = twofactor_settings.LOCKOUT_MAX_DELAY
+    doublings = min(failures - limit, 32)  # 2**32 times any base exceeds any sane cap
+    return min(base * (2**doublings), cap)
+
+
+def record_failure(user: Any, *, enabled: bool = True) -> datetime | None:
+    """Count a wrong code and lock once the limit is reached; return the lock.
+
+    Counts only while the row is still in the state the request expected
+    (``enabled``) and not locked: attempts refused with 429 are not counted,
+    and nothing is counted once 2FA was turned off. The increment takes the
+    row lock, so the read that follows sees this transaction's own value and
+    no concurrent increment is lost.
+    """
+    now = timezone.now()
+    row = user_row(user)
+    with transaction.atomic():
+        counted = row.filter(_usable(now, enabled=enabled)).update(
+            two_factor_failed_attempts=F("two_factor_failed_attempts") + 1
+        )
+        if counted:
+            failures = row.values_list("two_factor_failed_attempts", flat=True).get()
+            delay = lockout_delay(failures)
+            locked_until = now + delay if delay else None
+            if locked_until is not None:
+                row.update(two_factor_locked_until=locked_until)
+    if not counted:
+        refuse_by_current_state(user, enabled=enabled)
+    user.two_factor_failed_attempts = failures
+    user.two_factor_locked_until = locked_until
+    return locked_until
