@@ -24,7 +24,8 @@ from .models import RecoveryCode
 
 
 def user_row(user: Any) -> QuerySet[Any]:
-    return get_user_model()._default_manager.filter(pk=user.pk)
+    row: QuerySet[Any] = get_user_model()._default_manager.filter(pk=user.pk)
+    return row
 
 
 def _usable(now: datetime, *, enabled: bool) -> Q:
@@ -116,7 +117,7 @@ def lockout_delay(failures: int) -> timedelta:
     base = twofactor_settings.LOCKOUT_BASE_DELAY
     cap = twofactor_settings.LOCKOUT_MAX_DELAY
     doublings = min(failures - limit, 32)  # 2**32 times any base exceeds any sane cap
-    return min(base * (2**doublings), cap)
+    return min(base * (1 << doublings), cap)
 
 
 def record_failure(user: Any, *, enabled: bool = True) -> datetime | None:

@@ -13,7 +13,7 @@ class PendingTokenAuthentication(JWTAuthentication):
 
     def get_validated_token(self, raw_token: bytes) -> Token:
         try:
-            return PendingToken(raw_token)
+            return PendingToken(raw_token)  # type: ignore[arg-type]  # annotated Token; takes bytes
         except TokenError as exc:
             raise InvalidToken(
                 {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -34,62 +34,106 @@ def _positive_timedelta(value: Any) -> bool:
 
 # (key, test, what it must be) for every value check; E002 + position.
 _VALUE_RULES: list[tuple[str, Callable[[Any], bool], str]] = [
-    ("ISSUER_NAME", lambda v: isinstance(v, str) and v.strip() != "" and ":" not in v,
-     "a non-empty string without ':' (the Key Uri Format uses ':' as separator)"),
+    (
+        "ISSUER_NAME",
+        lambda v: isinstance(v, str) and v.strip() != "" and ":" not in v,
+        "a non-empty string without ':' (the Key Uri Format uses ':' as separator)",
+    ),
     ("DIGITS", lambda v: _is_int(v) and 6 <= v <= 8, "an integer from 6 to 8"),
-    ("PERIOD", lambda v: _is_int(v) and 10 <= v <= 300, "an integer number of seconds from 10 to 300"),
-    ("ALGORITHM", lambda v: isinstance(v, str) and v.upper() in DIGESTS, "one of SHA1, SHA256, SHA512"),
+    (
+        "PERIOD",
+        lambda v: _is_int(v) and 10 <= v <= 300,
+        "an integer number of seconds from 10 to 300",
+    ),
+    (
+        "ALGORITHM",
+        lambda v: isinstance(v, str) and v.upper() in DIGESTS,
+        "one of SHA1, SHA256, SHA512",
+    ),
     ("VALID_WINDOW", lambda v: _is_int(v) and 0 <= v <= 10, "an integer from 0 to 10"),
     ("PENDING_TOKEN_LIFETIME", _positive_timedelta, "a positive timedelta"),
-    ("CLAIM", lambda v: isinstance(v, str) and v != "" and v not in _RESERVED_CLAIMS,
-     "a non-empty claim name that SimpleJWT does not use itself"),
+    (
+        "CLAIM",
+        lambda v: isinstance(v, str) and v != "" and v not in _RESERVED_CLAIMS,
+        "a non-empty claim name that SimpleJWT does not use itself",
+    ),
     ("MAX_FAILED_ATTEMPTS", lambda v: _is_int(v) and v >= 1, "an integer of at least 1"),
     ("LOCKOUT_BASE_DELAY", _positive_timedelta, "a positive timedelta"),
     ("LOCKOUT_MAX_DELAY", _positive_timedelta, "a positive timedelta"),
     ("RECOVERY_CODES_COUNT", lambda v: _is_int(v) and 1 <= v <= 100, "an integer from 1 to 100"),
-    ("ENCRYPTION_KEYS", lambda v: v is None or (
-        isinstance(v, (list, tuple)) and len(v) > 0
-        and all(isinstance(k, str) and len(k) >= 32 for k in v)),
-     "None, or a non-empty list of strings of at least 32 characters"),
+    (
+        "ENCRYPTION_KEYS",
+        lambda v: (
+            v is None
+            or (
+                isinstance(v, (list, tuple))
+                and len(v) > 0
+                and all(isinstance(k, str) and len(k) >= 32 for k in v)
+            )
+        ),
+        "None, or a non-empty list of strings of at least 32 characters",
+    ),
 ]
 _VALUE_IDS = {key: f"django_twofactor.E{n:03d}" for n, (key, _, _) in enumerate(_VALUE_RULES, 3)}
 
 
 @register(Tags.security, Tags.compatibility)
-def check_settings(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     configured = getattr(settings, "TWO_FACTOR", {})
     if not isinstance(configured, dict):
-        return [Error("TWO_FACTOR must be a dict.", hint="Set TWO_FACTOR = {...} or remove it.",
-                      id="django_twofactor.E002")]
+        return [
+            Error(
+                "TWO_FACTOR must be a dict.",
+                hint="Set TWO_FACTOR = {...} or remove it.",
+                id="django_twofactor.E002",
+            )
+        ]
     messages: list[CheckMessage] = []
     for key, valid, expected in _VALUE_RULES:
         value = configured.get(key, DEFAULTS[key])
         if not valid(value):
-            messages.append(Error(f"TWO_FACTOR[{key!r}] is {value!r}.",
-                                  hint=f"It must be {expected}.", id=_VALUE_IDS[key]))
+            messages.append(
+                Error(
+                    f"TWO_FACTOR[{key!r}] is {value!r}.",
+                    hint=f"It must be {expected}.",
+                    id=_VALUE_IDS[key],
+                )
+            )
     base = configured.get("LOCKOUT_BASE_DELAY", DEFAULTS["LOCKOUT_BASE_DELAY"])
     cap = configured.get("LOCKOUT_MAX_DELAY", DEFAULTS["LOCKOUT_MAX_DELAY"])
     if _positive_timedelta(base) and _positive_timedelta(cap) and cap < base:
-        messages.append(Error("TWO_FACTOR['LOCKOUT_MAX_DELAY'] is shorter than LOCKOUT_BASE_DELAY.",
-                              hint="Make the cap at least as long as the first delay.",
-                              id="django_twofactor.E015"))
+        messages.append(
+            Error(
+                "TWO_FACTOR['LOCKOUT_MAX_DELAY'] is shorter than LOCKOUT_BASE_DELAY.",
+                hint="Make the cap at least as long as the first delay.",
+                id="django_twofactor.E015",
+            )
+        )
     unknown = sorted(set(configured) - set(DEFAULTS))
     if unknown:
-        messages.append(Warning(f"TWO_FACTOR has unknown keys: {', '.join(unknown)}.",
-                                hint=f"Known keys: {', '.join(DEFAULTS)}.",
-                                id="django_twofactor.W003"))
+        messages.append(
+            Warning(
+                f"TWO_FACTOR has unknown keys: {', '.join(unknown)}.",
+                hint=f"Known keys: {', '.join(DEFAULTS)}.",
+                id="django_twofactor.W003",
+            )
+        )
     return messages
 
 
 @register(Tags.models)
-def check_user_model(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_user_model(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
     model = get_user_model()
     if issubclass(model, TwoFactorMixin):
         return []
-    return [Error(f"The user model {model._meta.label} does not use TwoFactorMixin.",
-                  hint="Add django_twofactor.models.TwoFactorMixin to the bases of the "
-                       "model AUTH_USER_MODEL names, then run makemigrations.",
-                  id="django_twofactor.E001")]
+    return [
+        Error(
+            f"The user model {model._meta.label} does not use TwoFactorMixin.",
+            hint="Add django_twofactor.models.TwoFactorMixin to the bases of the "
+            "model AUTH_USER_MODEL names, then run makemigrations.",
+            id="django_twofactor.E001",
+        )
+    ]
 
 
 def _classes(paths_or_classes: Any) -> list[type]:
@@ -97,28 +141,41 @@ def _classes(paths_or_classes: Any) -> list[type]:
 
 
 @register(Tags.security)
-def check_rest_framework(app_configs: list[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+def check_rest_framework(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     if any(issubclass(c, UntypedToken) for c in jwt_settings().AUTH_TOKEN_CLASSES):
-        messages.append(Error(
-            "SIMPLE_JWT['AUTH_TOKEN_CLASSES'] includes UntypedToken, which accepts the "
-            "pending two-factor token as if it were an access token.",
-            hint="Use rest_framework_simplejwt.tokens.AccessToken.",
-            id="django_twofactor.E016"))
+        messages.append(
+            Error(
+                "SIMPLE_JWT['AUTH_TOKEN_CLASSES'] includes UntypedToken, which accepts the "
+                "pending two-factor token as if it were an access token.",
+                hint="Use rest_framework_simplejwt.tokens.AccessToken.",
+                id="django_twofactor.E016",
+            )
+        )
     authenticators = _classes(drf_settings.DEFAULT_AUTHENTICATION_CLASSES)
     if not any(issubclass(c, JWTAuthentication) for c in authenticators):
-        messages.append(Warning(
-            "SimpleJWT's JWTAuthentication is not in REST_FRAMEWORK"
-            "['DEFAULT_AUTHENTICATION_CLASSES']: the tokens this app issues are not "
-            "accepted by the rest of the API.",
-            hint="Add 'rest_framework_simplejwt.authentication.JWTAuthentication'.",
-            id="django_twofactor.W001"))
+        messages.append(
+            Warning(
+                "SimpleJWT's JWTAuthentication is not in REST_FRAMEWORK"
+                "['DEFAULT_AUTHENTICATION_CLASSES']: the tokens this app issues are not "
+                "accepted by the rest of the API.",
+                hint="Add 'rest_framework_simplejwt.authentication.JWTAuthentication'.",
+                id="django_twofactor.W001",
+            )
+        )
     permissions = _classes(drf_settings.DEFAULT_PERMISSION_CLASSES)
-    if not any(isinstance(c, type) and issubclass(c, IsTwoFactorAuthenticated) for c in permissions):
-        messages.append(Warning(
-            "No default permission checks the second factor: views must each name "
-            "IsTwoFactorAuthenticated or TwoFactorRequired, or a password alone opens them.",
-            hint="Add 'django_twofactor.permissions.IsTwoFactorAuthenticated' to "
-                 "REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'].",
-            id="django_twofactor.W002"))
+    if not any(
+        isinstance(c, type) and issubclass(c, IsTwoFactorAuthenticated) for c in permissions
+    ):
+        messages.append(
+            Warning(
+                "No default permission checks the second factor: views must each name "
+                "IsTwoFactorAuthenticated or TwoFactorRequired, or a password alone opens them.",
+                hint="Add 'django_twofactor.permissions.IsTwoFactorAuthenticated' to "
+                "REST_FRAMEWORK['DEFAULT_PERMISSION_CLASSES'].",
+                id="django_twofactor.W002",
+            )
+        )
     return messages

@@ -37,54 +37,54 @@ class TwoFactorSettings:
         return configured.get(name, DEFAULTS[name])
 
     @property
-    def ISSUER_NAME(self) -> str:  # noqa: N802 - settings keep their names
+    def ISSUER_NAME(self) -> str:
         return str(self._get("ISSUER_NAME"))
 
     @property
-    def DIGITS(self) -> int:  # noqa: N802
+    def DIGITS(self) -> int:
         return int(self._get("DIGITS"))
 
     @property
-    def PERIOD(self) -> int:  # noqa: N802
+    def PERIOD(self) -> int:
         return int(self._get("PERIOD"))
 
     @property
-    def ALGORITHM(self) -> str:  # noqa: N802
+    def ALGORITHM(self) -> str:
         return str(self._get("ALGORITHM")).upper()
 
     @property
-    def VALID_WINDOW(self) -> int:  # noqa: N802
+    def VALID_WINDOW(self) -> int:
         return int(self._get("VALID_WINDOW"))
 
     @property
-    def PENDING_TOKEN_LIFETIME(self) -> timedelta:  # noqa: N802
+    def PENDING_TOKEN_LIFETIME(self) -> timedelta:
         value: timedelta = self._get("PENDING_TOKEN_LIFETIME")
         return value
 
     @property
-    def CLAIM(self) -> str:  # noqa: N802
+    def CLAIM(self) -> str:
         return str(self._get("CLAIM"))
 
     @property
-    def MAX_FAILED_ATTEMPTS(self) -> int:  # noqa: N802
+    def MAX_FAILED_ATTEMPTS(self) -> int:
         return int(self._get("MAX_FAILED_ATTEMPTS"))
 
     @property
-    def LOCKOUT_BASE_DELAY(self) -> timedelta:  # noqa: N802
+    def LOCKOUT_BASE_DELAY(self) -> timedelta:
         value: timedelta = self._get("LOCKOUT_BASE_DELAY")
         return value
 
     @property
-    def LOCKOUT_MAX_DELAY(self) -> timedelta:  # noqa: N802
+    def LOCKOUT_MAX_DELAY(self) -> timedelta:
         value: timedelta = self._get("LOCKOUT_MAX_DELAY")
         return value
 
     @property
-    def RECOVERY_CODES_COUNT(self) -> int:  # noqa: N802
+    def RECOVERY_CODES_COUNT(self) -> int:
         return int(self._get("RECOVERY_CODES_COUNT"))
 
     @property
-    def ENCRYPTION_KEYS(self) -> Sequence[str] | None:  # noqa: N802
+    def ENCRYPTION_KEYS(self) -> Sequence[str] | None:
         value: Sequence[str] | None = self._get("ENCRYPTION_KEYS")
         return value
 

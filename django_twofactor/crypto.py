@@ -77,8 +77,7 @@ def keyed_hashes(value: str) -> list[str]:
     """HMAC-SHA256 of ``value`` under every configured key, current key first."""
     message = value.encode("utf-8")
     return [
-        hmac.new(key, message, hashlib.sha256).hexdigest()
-        for key in _hash_keys(master_secrets())
+        hmac.new(key, message, hashlib.sha256).hexdigest() for key in _hash_keys(master_secrets())
     ]
 
 

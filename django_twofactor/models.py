@@ -27,10 +27,7 @@ class TwoFactorMixin(models.Model):
         blank=True,
         default="",
         editable=False,
-        help_text=_(
-            "The TOTP secret, Fernet-encrypted; empty until set-up starts. "
-            "Never shown."
-        ),
+        help_text=_("The TOTP secret, Fernet-encrypted; empty until set-up starts. Never shown."),
     )
     two_factor_last_step = models.BigIntegerField(
         _("last accepted time step"),
@@ -89,4 +86,7 @@ class RecoveryCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("recovery code #%(pk)s of user %(user)s") % {"pk": self.pk, "user": self.user_id}
+        return gettext("recovery code #%(pk)s of user %(user)s") % {
+            "pk": self.pk,
+            "user": self.user_id,
+        }

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
-import qrcode
+from qrcode.constants import ERROR_CORRECT_M
 from qrcode.image.pure import PyPNGImage
 from qrcode.image.svg import SvgPathImage
-
-# Medium error correction survives a phone camera's glare; a 4-module quiet
-# zone is what the QR standard requires for readers to lock on.
-_SETTINGS = {"error_correction": qrcode.constants.ERROR_CORRECT_M, "border": 4, "box_size": 8}
+from qrcode.main import QRCode
 
 
-def _make(url: str) -> qrcode.QRCode:  # type: ignore[type-arg]  # generic over the image factory
-    qr = qrcode.QRCode(**_SETTINGS)
+def _make(url: str) -> QRCode[Any]:
+    # Medium error correction survives a phone camera's glare; a 4-module
+    # quiet zone is what the QR standard requires for readers to lock on.
+    qr: QRCode[Any] = QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=8)
     qr.add_data(url)
     qr.make(fit=True)
     return qr

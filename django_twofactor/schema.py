@@ -324,12 +324,14 @@ class AuthenticateViewSchema(OpenApiViewExtension):
             responses={
                 (200, JSON): OpenApiResponse(TokenPair, description="Full tokens with `mfa`."),
                 (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
-                **error_responses({
-                    401: "No pending token, or a bad or expired one.",
-                    409: "2FA is off for the user: `two_factor_not_enabled`; or "
-                    "`two_factor_secret_unreadable`.",
-                    429: LOCKED,
-                }),
+                **error_responses(
+                    {
+                        401: "No pending token, or a bad or expired one.",
+                        409: "2FA is off for the user: `two_factor_not_enabled`; or "
+                        "`two_factor_secret_unreadable`.",
+                        429: LOCKED,
+                    }
+                ),
             },
         )
 
@@ -361,11 +363,13 @@ class GenerateViewSchema(OpenApiViewExtension):
                 (200, JSON): OpenApiResponse(Setup, description="The secret and its QR code."),
                 (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
                 (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR),
-                **error_responses({
-                    401: UNAUTHORIZED,
-                    403: FORBIDDEN,
-                    409: "2FA is already on: `two_factor_already_enabled`.",
-                }),
+                **error_responses(
+                    {
+                        401: UNAUTHORIZED,
+                        403: FORBIDDEN,
+                        409: "2FA is already on: `two_factor_already_enabled`.",
+                    }
+                ),
             },
         )
 
@@ -390,13 +394,15 @@ class TurnOnViewSchema(OpenApiViewExtension):
                     TwoFactorEnabled, description="Recovery codes and new tokens with `mfa`."
                 ),
                 (400, JSON): bad_request("TotpCodeBadRequest", TotpCode, WRONG_CODE),
-                **error_responses({
-                    401: UNAUTHORIZED,
-                    403: FORBIDDEN,
-                    409: "`two_factor_already_enabled`; `two_factor_setup_not_started` "
-                    "before generate; or `two_factor_secret_unreadable`.",
-                    429: LOCKED,
-                }),
+                **error_responses(
+                    {
+                        401: UNAUTHORIZED,
+                        403: FORBIDDEN,
+                        409: "`two_factor_already_enabled`; `two_factor_setup_not_started` "
+                        "before generate; or `two_factor_secret_unreadable`.",
+                        429: LOCKED,
+                    }
+                ),
             },
         )
 
@@ -416,12 +422,14 @@ class TurnOffViewSchema(OpenApiViewExtension):
             responses={
                 204: OpenApiResponse(description="2FA is off; recovery codes are gone."),
                 (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
-                **error_responses({
-                    401: UNAUTHORIZED,
-                    403: FORBIDDEN,
-                    409: NOT_ENABLED,
-                    429: LOCKED,
-                }),
+                **error_responses(
+                    {
+                        401: UNAUTHORIZED,
+                        403: FORBIDDEN,
+                        409: NOT_ENABLED,
+                        429: LOCKED,
+                    }
+                ),
             },
         )
 
@@ -460,11 +468,13 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
                     RecoveryCodes, description="The new set; the old one stops working."
                 ),
                 (400, JSON): bad_request("TotpCodeBadRequest", TotpCode, WRONG_CODE),
-                **error_responses({
-                    401: UNAUTHORIZED,
-                    403: FORBIDDEN,
-                    409: NOT_ENABLED,
-                    429: LOCKED,
-                }),
+                **error_responses(
+                    {
+                        401: UNAUTHORIZED,
+                        403: FORBIDDEN,
+                        409: NOT_ENABLED,
+                        429: LOCKED,
+                    }
+                ),
             },
         )

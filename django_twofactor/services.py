@@ -15,7 +15,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from . import attempts, crypto, recovery, signals, totp
@@ -29,7 +29,14 @@ from .exceptions import (
 )
 from .models import RecoveryCode
 from .serializers import RECOVERY, TOTP, SubmittedCode
-from .tokens import MULTI_FACTOR, ONE_TIME_PASSWORD, PASSWORD, full_tokens, merge_methods, pending_token
+from .tokens import (
+    MULTI_FACTOR,
+    ONE_TIME_PASSWORD,
+    PASSWORD,
+    full_tokens,
+    merge_methods,
+    pending_token,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +54,8 @@ def log_in(request: HttpRequest, credentials: dict[str, str]) -> dict[str, Any]:
     user = authenticate(request, **credentials)
     if user is None or not jwt_settings().USER_AUTHENTICATION_RULE(user):
         raise AuthenticationFailed(
-            _("No active account found with the given credentials"), code="no_active_account"
+            gettext("No active account found with the given credentials"),
+            code="no_active_account",
         )
     if getattr(user, "two_factor_enabled", False):
         return {"two_factor_required": True, "pending_token": pending_token(user)}
@@ -65,8 +73,10 @@ def begin_setup(user: Any) -> Setup:
         raise AlreadyEnabled
     secret = totp.new_secret()
     ciphertext = crypto.encrypt(secret)
-    if not attempts.user_row(user).filter(two_factor_enabled=False).update(
-        two_factor_secret=ciphertext, two_factor_last_step=None
+    if (
+        not attempts.user_row(user)
+        .filter(two_factor_enabled=False)
+        .update(two_factor_secret=ciphertext, two_factor_last_step=None)
     ):
         raise AlreadyEnabled
     user.two_factor_secret = ciphertext
@@ -197,8 +207,7 @@ def _replace_recovery_codes(user: Any) -> list[str]:
     codes = recovery.new_codes(twofactor_settings.RECOVERY_CODES_COUNT)
     RecoveryCode.objects.filter(user=user).delete()
     RecoveryCode.objects.bulk_create(
-        RecoveryCode(user=user, code_hash=crypto.keyed_hash(recovery.canonical(c)))
-        for c in codes
+        RecoveryCode(user=user, code_hash=crypto.keyed_hash(recovery.canonical(c))) for c in codes
     )
     return codes
 

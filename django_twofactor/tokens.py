@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -10,9 +10,9 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from .conf import twofactor_settings
 
-PASSWORD = "pwd"
+PASSWORD = "pwd"  # noqa: S105  # RFC 8176 method names, not secrets
 MULTI_FACTOR = "mfa"
-ONE_TIME_PASSWORD = "otp"
+ONE_TIME_PASSWORD = "otp"  # noqa: S105
 
 
 class _PendingLifetime:
@@ -29,21 +29,24 @@ class PendingToken(Token):
     ``JWTAuthentication``) and ``RefreshToken`` reject it.
     """
 
-    token_type = "2fa_pending"
-    lifetime = _PendingLifetime()  # type: ignore[assignment]  # a descriptor yields a timedelta
+    token_type = "2fa_pending"  # noqa: S105  # a type name, not a secret
+    lifetime = _PendingLifetime()
 
 
-def methods_of(token: Mapping[str, Any] | Token | None) -> list[str]:
-    """The authentication methods a token's claim records; ``[]`` if malformed."""
-    if token is None:
-        return []
-    value = token.get(twofactor_settings.CLAIM)
+def methods_of(token: object) -> list[str]:
+    """The authentication methods a token's claim records; ``[]`` if malformed.
+
+    ``token`` is ``request.auth``: a SimpleJWT token, a claims mapping, or
+    whatever another authentication class put there (which has no claim).
+    """
+    get = getattr(token, "get", None)
+    value = get(twofactor_settings.CLAIM) if callable(get) else None
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
     return []
 
 
-def has_second_factor(token: Mapping[str, Any] | Token | None) -> bool:
+def has_second_factor(token: object) -> bool:
     return MULTI_FACTOR in methods_of(token)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from rest_framework import status
-from rest_framework.parsers import FormParser
+from rest_framework.parsers import BaseParser, FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -26,8 +26,11 @@ from .renderers import PNGQRCodeRenderer, SVGQRCodeRenderer
 from .serializers import CodeSerializer, LoginSerializer, RefreshSerializer
 from .tokens import methods_of
 
+if TYPE_CHECKING:
+    from rest_framework.views import AsView, GenericView
 
-class TwoFactorViewMixin:
+
+class TwoFactorBaseView(APIView):
     """What every endpoint of the package shares.
 
     - Never wrapped in ``ATOMIC_REQUESTS``: a wrong code answers 400 *and*
@@ -37,15 +40,14 @@ class TwoFactorViewMixin:
       hold tokens, secrets or recovery codes).
     """
 
-    parser_classes = [SafeJSONParser, FormParser]
+    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser]
 
     @classmethod
-    def as_view(cls, **initkwargs: Any) -> Callable[..., Any]:
-        view = super().as_view(**initkwargs)  # type: ignore[misc]  # resolved on APIView
-        return transaction.non_atomic_requests(view)
+    def as_view(cls, **initkwargs: Any) -> AsView[GenericView]:
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
-    def get_exception_handler(self) -> Callable[..., Any]:
-        handler = super().get_exception_handler()  # type: ignore[misc]
+    def get_exception_handler(self) -> Callable[..., Response | None]:
+        handler = super().get_exception_handler()
 
         def with_code(exc: Exception, context: dict[str, Any]) -> Response | None:
             return add_error_code(handler(exc, context))
@@ -53,7 +55,7 @@ class TwoFactorViewMixin:
         return with_code
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -63,7 +65,7 @@ class TwoFactorViewMixin:
         return f'{header_type} realm="api"'
 
 
-class TwoFactorAPIView(TwoFactorViewMixin, APIView):
+class TwoFactorAPIView(TwoFactorBaseView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsTwoFactorAuthenticated]
 
@@ -83,7 +85,7 @@ class LoginView(TwoFactorAPIView):
         return Response(services.log_in(request._request, dict(serializer.validated_data)))
 
 
-class RefreshView(TwoFactorViewMixin, TokenRefreshView):
+class RefreshView(TwoFactorBaseView, TokenRefreshView):
     """SimpleJWT's refresh; the claim is copied into the new tokens, never added."""
 
     serializer_class = RefreshSerializer

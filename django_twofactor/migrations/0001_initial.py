@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,18 +14,50 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RecoveryCode',
+            name="RecoveryCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(help_text='HMAC-SHA256 of the normalised code under a key derived from SECRET_KEY.', max_length=64, verbose_name='code hash')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('used_at', models.DateTimeField(blank=True, help_text='Set when the code is spent; a used code never works again.', null=True, verbose_name='used at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='two_factor_recovery_codes', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code_hash",
+                    models.CharField(
+                        help_text="HMAC-SHA256 of the normalised code under a key derived from SECRET_KEY.",
+                        max_length=64,
+                        verbose_name="code hash",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "used_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Set when the code is spent; a used code never works again.",
+                        null=True,
+                        verbose_name="used at",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="two_factor_recovery_codes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recovery code',
-                'verbose_name_plural': 'recovery codes',
-                'constraints': [models.UniqueConstraint(fields=('user', 'code_hash'), name='django_twofactor_unique_code_per_user')],
+                "verbose_name": "recovery code",
+                "verbose_name_plural": "recovery codes",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "code_hash"), name="django_twofactor_unique_code_per_user"
+                    )
+                ],
             },
         ),
     ]

@@ -11,8 +11,7 @@ def find_users(usernames: Sequence[str]) -> tuple[list[Any], list[str]]:
     model = get_user_model()
     field = model.USERNAME_FIELD
     found = {
-        getattr(u, field): u
-        for u in model._default_manager.filter(**{f"{field}__in": usernames})
+        getattr(u, field): u for u in model._default_manager.filter(**{f"{field}__in": usernames})
     }
     unknown = [name for name in usernames if name not in found]
     return [found[name] for name in dict.fromkeys(usernames) if name in found], unknown

@@ -7,41 +7,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('two_factor_enabled', models.BooleanField(default=False, editable=False, help_text='Whether logging in needs a one-time code.', verbose_name='two-factor authentication enabled')),
-                ('two_factor_secret', models.TextField(blank=True, default='', editable=False, help_text='The TOTP secret, Fernet-encrypted; empty until set-up starts. Never shown.', verbose_name='two-factor secret (encrypted)')),
-                ('two_factor_last_step', models.BigIntegerField(blank=True, editable=False, help_text='Codes of this TOTP time step or earlier are refused (replay protection).', null=True, verbose_name='last accepted time step')),
-                ('two_factor_failed_attempts', models.PositiveIntegerField(default=0, editable=False, help_text='Wrong codes in a row; reset by a correct one.', verbose_name='failed code attempts')),
-                ('two_factor_locked_until', models.DateTimeField(blank=True, editable=False, help_text='Until then every code is refused with 429.', null=True, verbose_name='two-factor locked until')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "two_factor_enabled",
+                    models.BooleanField(
+                        default=False,
+                        editable=False,
+                        help_text="Whether logging in needs a one-time code.",
+                        verbose_name="two-factor authentication enabled",
+                    ),
+                ),
+                (
+                    "two_factor_secret",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        editable=False,
+                        help_text="The TOTP secret, Fernet-encrypted; empty until set-up starts. Never shown.",
+                        verbose_name="two-factor secret (encrypted)",
+                    ),
+                ),
+                (
+                    "two_factor_last_step",
+                    models.BigIntegerField(
+                        blank=True,
+                        editable=False,
+                        help_text="Codes of this TOTP time step or earlier are refused (replay protection).",
+                        null=True,
+                        verbose_name="last accepted time step",
+                    ),
+                ),
+                (
+                    "two_factor_failed_attempts",
+                    models.PositiveIntegerField(
+                        default=0,
+                        editable=False,
+                        help_text="Wrong codes in a row; reset by a correct one.",
+                        verbose_name="failed code attempts",
+                    ),
+                ),
+                (
+                    "two_factor_locked_until",
+                    models.DateTimeField(
+                        blank=True,
+                        editable=False,
+                        help_text="Until then every code is refused with 429.",
+                        null=True,
+                        verbose_name="two-factor locked until",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
     ]
