@@ -84,7 +84,8 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
-    assert isinstance(body.get("detail"), str) and body["detail"]
+    assert isinstance(body.get("detail"), str)
+    assert body["detail"]
     assert isinstance(body.get("code"), str)
     if code is not None:
         assert body["code"] == code, body
@@ -96,7 +97,8 @@ def assert_code_error(response: Any, error_code: str) -> None:
     assert response.status_code == 400, response.content
     body = response.json()
     assert set(body) == {"code"}, body
-    assert isinstance(body["code"], list) and all(isinstance(m, str) for m in body["code"])
+    assert isinstance(body["code"], list)
+    assert all(isinstance(m, str) for m in body["code"])
     assert [e.code for e in response.data["code"]] == [error_code]
 
 
@@ -135,7 +137,7 @@ def only_counter_changes(*users: Any, by: int = 0) -> Iterator[None]:
     which moves by ``by``."""
     before = [(user_state(u), failures(u)) for u in users]
     yield
-    for user, (state, count) in zip(users, before):
+    for user, (state, count) in zip(users, before, strict=True):
         assert user_state(user) == state
         assert failures(user) == count + by
 
@@ -144,7 +146,6 @@ def lock(api: APIClient, url: str, token: str, secret: str) -> None:
     """Send MAX_FAILED_ATTEMPTS wrong codes: each still a 400, the last locks."""
     for _ in range(5):
         assert_code_error(post_code(api, url, token, wrong_code(secret)), "invalid_code")
-
 
 
 # Credentials a full endpoint must refuse with 401, and the code SimpleJWT gives.

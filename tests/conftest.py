@@ -64,7 +64,9 @@ def make_user(username: str = "alice") -> Any:
 
 
 def log_in(api: APIClient, username: str = "alice") -> dict[str, Any]:
-    response = api.post("/api/auth/login/", {"username": username, "password": PASSWORD}, format="json")
+    response = api.post(
+        "/api/auth/login/", {"username": username, "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 200, response.content
     return response.json()
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "example_project"
@@ -58,16 +58,25 @@ def server_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 class Server:
-    """One gunicorn master with one worker serving ``example.wsgi``."""
+    """One gunicorn master with one worker serving ``example.wsgi``.
 
-    def __init__(self, port: int, env: Mapping[str, str]) -> None:
+    Its output goes to ``log``, which the caller opens and closes (after ``stop()``).
+    """
+
+    def __init__(self, port: int, env: Mapping[str, str], log: IO[bytes]) -> None:
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
-        self.log = tempfile.TemporaryFile()
+        self.log = log
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "example.wsgi:application",
-                "-b", f"127.0.0.1:{port}", "--workers", "1",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "example.wsgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
             ],
             cwd=EXAMPLE,
             env=dict(env),
@@ -102,11 +111,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-        self.log.close()
 
-    def request(
-        self, method: str, path: str, body: Any = None, token: str | None = None
-    ) -> Reply:
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> Reply:
         headers = {"Accept": "application/json"}
         data = None
         if body is not None:
@@ -114,7 +120,9 @@ class Server:
             headers["Content-Type"] = "application/json"
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
+        # The scheme and host are fixed here: plain HTTP to the loopback interface only.
+        url = f"http://127.0.0.1:{self.port}{path}"
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with _opener.open(request, timeout=30) as response:
                 return Reply(response.status, response.headers, _json(response.read()))
@@ -132,14 +140,14 @@ def _json(raw: bytes) -> Any:
 
 @contextlib.contextmanager
 def running_servers(count: int, env: Mapping[str, str]) -> Iterator[list[Server]]:
-    """``count`` servers, ready; always stopped on the way out."""
-    servers: list[Server] = []
-    try:
+    """``count`` servers, ready; always stopped on the way out, then their logs closed."""
+    with contextlib.ExitStack() as stack:
+        servers: list[Server] = []
         for port in free_ports(count):
-            servers.append(Server(port, env))
+            log = stack.enter_context(tempfile.TemporaryFile())
+            server = Server(port, env, log)
+            stack.callback(server.stop)  # runs before the log's close: the stack unwinds LIFO
+            servers.append(server)
         for server in servers:
             server.wait_ready()
         yield servers
-    finally:
-        for server in servers:
-            server.stop()

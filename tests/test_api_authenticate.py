@@ -98,7 +98,7 @@ def test_the_turn_on_code_cannot_be_used_to_log_in(set_up, api, clock):
 
 
 @pytest.mark.parametrize(
-    "offset, accepted", [(-2, False), (-1, True), (0, True), (1, True), (2, False)]
+    ("offset", "accepted"), [(-2, False), (-1, True), (0, True), (1, True), (2, False)]
 )
 def test_one_step_either_side_is_accepted(offset, accepted, enabled, api, clock):
     clock.shift(60)  # so that step -2 is after the turn-on step
@@ -119,7 +119,7 @@ def test_valid_window_zero_accepts_only_the_current_step(enabled, api, clock, se
 
 
 @pytest.mark.parametrize(
-    "code, error",
+    ("code", "error"),
     [
         ("12345", "malformed_code"),
         ("1234567", "malformed_code"),
@@ -180,7 +180,7 @@ def test_only_a_live_pending_token_is_accepted(kind, enabled, api, clock):
     assert_error(response, 401, "not_authenticated" if kind == "none" else "token_not_valid")
 
 
-@pytest.mark.parametrize("seconds, works", [(89, True), (91, False)])
+@pytest.mark.parametrize(("seconds", "works"), [(89, True), (91, False)])
 def test_the_pending_token_lives_pending_token_lifetime(
     seconds, works, enabled, api, clock, settings
 ):

@@ -90,7 +90,7 @@ def test_inactive_users_tokens_stop_working(plain, api):
 
 
 @pytest.mark.parametrize(
-    "body, fields",
+    ("body", "fields"),
     [
         ({}, {"username", "password"}),
         ({"username": "alice"}, {"password"}),

@@ -47,7 +47,8 @@ def test_a_totp_code_replaces_the_whole_set(enabled, api, clock):
     assert not set(codes) & set(enabled.recovery_codes)
 
     rows = RecoveryCode.objects.filter(user=enabled.user)
-    assert rows.count() == 10 and not rows.filter(used_at__isnull=False).exists()
+    assert rows.count() == 10
+    assert not rows.filter(used_at__isnull=False).exists()
     assert not set(rows.values_list("code_hash", flat=True)) & old_hashes
     assert api.get(STATUS, **bearer(enabled.tokens["access"])).json() == {
         "enabled": True,
@@ -91,7 +92,7 @@ def test_a_wrong_code_is_400_counted_and_keeps_the_set(enabled, api, clock):
 
 
 @pytest.mark.parametrize(
-    "code, error",
+    ("code", "error"),
     [
         ("aaaaa-bbbbb", "malformed_code"),  # a recovery code cannot buy recovery codes
         ("12345", "malformed_code"),

@@ -157,7 +157,7 @@ def field_cases():
                 yield pytest.param(endpoint, field, raw, id=f"{endpoint.name}-{field}-{name}")
 
 
-@pytest.mark.parametrize("endpoint, field, raw", list(field_cases()))
+@pytest.mark.parametrize(("endpoint", "field", "raw"), list(field_cases()))
 def test_hostile_field_values(endpoint, field, raw, world, api):
     values = {name: world["valid"][name] for name in endpoint.fields}
     values[field] = raw

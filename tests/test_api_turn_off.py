@@ -105,7 +105,7 @@ def test_a_wrong_code_is_400_counted_and_2fa_stays_on(kind, enabled, api, clock)
 
 
 @pytest.mark.parametrize(
-    "code, error",
+    ("code", "error"),
     [
         ("12345", "malformed_code"),
         ("aaaaa-bbbb", "malformed_code"),

@@ -49,7 +49,8 @@ def test_turn_on_gives_recovery_codes_and_tokens_with_mfa(set_up, api, clock):
     user = set_up.refresh()
     assert user.two_factor_enabled is True
     rows = RecoveryCode.objects.filter(user=user)
-    assert rows.count() == 10 and not rows.filter(used_at__isnull=False).exists()
+    assert rows.count() == 10
+    assert not rows.filter(used_at__isnull=False).exists()
     hashes = " ".join(rows.values_list("code_hash", flat=True))
     assert not any(c.replace("-", "") in hashes or c in hashes for c in codes)
 
@@ -89,7 +90,7 @@ def test_a_wrong_code_is_400_counted_and_2fa_stays_off(set_up, api, clock):
 
 
 @pytest.mark.parametrize(
-    "code, error",
+    ("code", "error"),
     [
         ("aaaaa-bbbbb", "malformed_code"),  # recovery codes cannot turn 2FA on
         ("12345", "malformed_code"),

@@ -41,9 +41,11 @@ def test_reencrypt_moves_secrets_to_the_current_key(set_up):
 def test_reencrypt_fails_loudly_for_secrets_no_key_opens(set_up):
     with override_settings(SECRET_KEY=OLD):
         services.begin_setup(set_up.user)
-    with override_settings(SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[]):
-        with pytest.raises(CommandError, match=f"user ids: {set_up.user.pk}"):
-            call_command("twofactor_reencrypt", stdout=StringIO())
+    with (
+        override_settings(SECRET_KEY=NEW, SECRET_KEY_FALLBACKS=[]),
+        pytest.raises(CommandError, match=f"user ids: {set_up.user.pk}"),
+    ):
+        call_command("twofactor_reencrypt", stdout=StringIO())
 
 
 def test_reencrypt_skips_users_without_a_secret(plain):
@@ -75,7 +77,17 @@ def test_status_command_prints_a_table(enabled):
     out = StringIO()
     call_command("twofactor_status", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split() == ["user", "2fa", "recovery", "codes", "left", "failed", "attempts", "locked", "until"]
+    assert lines[0].split() == [
+        "user",
+        "2fa",
+        "recovery",
+        "codes",
+        "left",
+        "failed",
+        "attempts",
+        "locked",
+        "until",
+    ]
     assert lines[1].split() == ["alice", "on", "10", "0", "-"]
     assert lines[2].split() == ["bob", "off", "0", "0", "-"]
     assert enabled.secret not in out.getvalue()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -100,9 +100,20 @@ def burst(gate: dict[str, threading.Barrier | None], send: Send) -> list[Any]:
     return responses
 
 
+def posting(url: str, codes: Sequence[str], tokens: Sequence[str]) -> Send:
+    """A ``send`` for ``burst``: thread ``i`` posts ``codes[i]`` to ``url`` with ``tokens[i]``."""
+
+    def send(i: int, client: APIClient) -> Any:
+        return client.post(url, {"code": codes[i]}, format="json", **bearer(tokens[i]))
+
+    return send
+
+
 def tally(label: str, round_: int, responses: list[Any]) -> Counter[int]:
     counts = Counter(response.status_code for response in responses)
-    print(f"\n{label} round {round_}: accepted={counts[200]} refused={counts[400]} all={dict(counts)}")
+    print(
+        f"\n{label} round {round_}: accepted={counts[200]} refused={counts[400]} all={dict(counts)}"
+    )
     return counts
 
 
@@ -138,12 +149,7 @@ def test_one_totp_code_is_accepted_once(clock, gate, settings):
         clock.shift(30)
         tokens = pending_tokens("alice")
         code = code_at(secret, time.time())
-        responses = burst(
-            gate,
-            lambda i, client: client.post(
-                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
-            ),
-        )
+        responses = burst(gate, posting(AUTHENTICATE, [code] * THREADS, tokens))
         counts = tally("(a) TOTP code", round_, responses)
         assert counts == Counter({200: 1, 400: THREADS - 1}), f"round {round_}: {dict(counts)}"
         user.refresh_from_db()
@@ -158,12 +164,7 @@ def test_one_recovery_code_is_spent_once(clock, gate, settings):
         clock.shift(30)
         tokens = pending_tokens("alice")
         code = codes[round_]
-        responses = burst(
-            gate,
-            lambda i, client: client.post(
-                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
-            ),
-        )
+        responses = burst(gate, posting(AUTHENTICATE, [code] * THREADS, tokens))
         counts = tally("(b) recovery code", round_, responses)
         assert counts == Counter({200: 1, 400: THREADS - 1}), f"round {round_}: {dict(counts)}"
         row = RecoveryCode.objects.get(
@@ -181,12 +182,7 @@ def test_concurrent_wrong_codes_are_all_counted(clock, gate, settings):
         clock.shift(30)
         user, secret, _ = two_factor_user(f"carol{round_}")
         tokens, code = pending_tokens(user.username), wrong_code(secret)
-        responses = burst(
-            gate,
-            lambda i, client: client.post(
-                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
-            ),
-        )
+        responses = burst(gate, posting(AUTHENTICATE, [code] * THREADS, tokens))
         counts = tally("(c) wrong codes, high limit", round_, responses)
         user.refresh_from_db()
         failures = user.two_factor_failed_attempts
@@ -202,12 +198,7 @@ def test_concurrent_wrong_codes_lock_the_user(clock, gate):
         clock.shift(30)
         user, secret, _ = two_factor_user(f"dave{round_}")
         tokens, code = pending_tokens(user.username), wrong_code(secret)
-        responses = burst(
-            gate,
-            lambda i, client: client.post(
-                AUTHENTICATE, {"code": code}, format="json", **bearer(tokens[i])
-            ),
-        )
+        responses = burst(gate, posting(AUTHENTICATE, [code] * THREADS, tokens))
         counts = tally("(d) wrong codes, default limit", round_, responses)
         user.refresh_from_db()
         failures = user.two_factor_failed_attempts
@@ -236,10 +227,7 @@ def test_turn_on_accepts_one_code_once(clock, gate):
         access = log_in(APIClient(), user.username)["access"]
         secret = services.begin_setup(user).secret
         code = code_at(secret, time.time())
-        responses = burst(
-            gate,
-            lambda i, client: client.post(TURN_ON, {"code": code}, format="json", **bearer(access)),
-        )
+        responses = burst(gate, posting(TURN_ON, [code] * THREADS, [access] * THREADS))
         counts = tally("(e) turn-on", round_, responses)
         assert counts == Counter({200: 1, 409: THREADS - 1}), f"round {round_}: {dict(counts)}"
         user.refresh_from_db()
@@ -264,17 +252,15 @@ def test_recovery_code_never_accepted_while_locked(clock, gate):
         user, secret, codes = two_factor_user(f"fay{round_}")
         tokens, wrong = pending_tokens(user.username), wrong_code(secret)
         right = codes[0]
-        responses = burst(
-            gate,
-            lambda i, client: client.post(
-                AUTHENTICATE, {"code": right if i == 0 else wrong}, format="json",
-                **bearer(tokens[i]),
-            ),
-        )
+        codes_sent = [right] + [wrong] * (THREADS - 1)  # thread 0 sends the right one
+        responses = burst(gate, posting(AUTHENTICATE, codes_sent, tokens))
         counts = tally("(f) recovery code amid wrong codes", round_, responses)
-        spent = RecoveryCode.objects.get(
-            user=user, code_hash=crypto.keyed_hash(recovery.canonical(right))
-        ).used_at is not None
+        spent = (
+            RecoveryCode.objects.get(
+                user=user, code_hash=crypto.keyed_hash(recovery.canonical(right))
+            ).used_at
+            is not None
+        )
         user.refresh_from_db()
         assert counts[200] == int(spent), f"round {round_}: {dict(counts)}"
         assert counts[400] <= 5 * (1 + int(spent)), f"round {round_}: {dict(counts)}"

@@ -54,9 +54,8 @@ def test_decrypts_under_fallback_after_rotation_and_reencrypt_moves_it():
         assert crypto.decrypt(new) == secret
         with pytest.raises(crypto.SecretUnreadable):
             crypto.decrypt(old)
-    with only(KEY_A):
-        with pytest.raises(crypto.SecretUnreadable):
-            crypto.decrypt(new)
+    with only(KEY_A), pytest.raises(crypto.SecretUnreadable):
+        crypto.decrypt(new)
 
 
 def test_encrypts_under_the_current_key():
@@ -95,9 +94,8 @@ def test_garbage_is_unreadable(ciphertext):
 def test_unknown_key_is_unreadable_also_for_reencrypt():
     with only(KEY_A):
         ciphertext = crypto.encrypt("JBSWY3DPEHPK3PXP")
-    with only(KEY_B):
-        with pytest.raises(crypto.SecretUnreadable):
-            crypto.reencrypt(ciphertext)
+    with only(KEY_B), pytest.raises(crypto.SecretUnreadable):
+        crypto.reencrypt(ciphertext)
 
 
 def test_keyed_hashes_current_key_first_then_fallbacks():

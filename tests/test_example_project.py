@@ -35,7 +35,8 @@ def test_createsuperuser_noinput_from_env(db, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "root@example.com")
     call_command("createsuperuser", "--noinput", stdout=io.StringIO())
     user = get_user_model().objects.get(username="root")
-    assert user.is_superuser and user.is_staff
+    assert user.is_superuser
+    assert user.is_staff
     assert user.email == "root@example.com"
     assert user.check_password("a-long-admin-password-42")
     assert user.two_factor_enabled is False
@@ -102,8 +103,12 @@ def test_me_public_fields_with_mfa(enabled, api):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == PUBLIC_FIELDS
-    assert body == {"id": enabled.user.pk, "username": "alice", "email": "alice@example.com",
-                    "two_factor_enabled": True}
+    assert body == {
+        "id": enabled.user.pk,
+        "username": "alice",
+        "email": "alice@example.com",
+        "two_factor_enabled": True,
+    }
     assert_no_secret(response.content.decode(), enabled)
 
 
@@ -117,8 +122,12 @@ def test_admin_pages_never_show_the_secret(enabled, client):
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
     client.force_login(admin)
     pk = enabled.user.pk
-    for url in (f"/admin/accounts/user/{pk}/change/", "/admin/accounts/user/",
-                f"/admin/accounts/user/{pk}/history/", f"/admin/accounts/user/{pk}/password/"):
+    for url in (
+        f"/admin/accounts/user/{pk}/change/",
+        "/admin/accounts/user/",
+        f"/admin/accounts/user/{pk}/history/",
+        f"/admin/accounts/user/{pk}/password/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert_no_secret(response.content.decode(), enabled)
@@ -126,12 +135,15 @@ def test_admin_pages_never_show_the_secret(enabled, client):
 
 
 def test_admin_change_form_cannot_write_the_secret(enabled, client):
-    """The fields are editable=False, so the admin form has no field that could show or change them."""
+    """The fields are editable=False, so the admin form has no field that could show or
+    change them."""
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
     client.force_login(admin)
     page = client.get(f"/admin/accounts/user/{enabled.user.pk}/change/")
     form = page.context["adminform"].form
-    assert not {"two_factor_secret", "two_factor_enabled", "two_factor_last_step"} & set(form.fields)
+    assert not {"two_factor_secret", "two_factor_enabled", "two_factor_last_step"} & set(
+        form.fields
+    )
 
 
 def test_repr_and_str_of_the_user(enabled):

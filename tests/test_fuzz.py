@@ -41,7 +41,9 @@ code_like = st.one_of(
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
     max_leaves=12,
 )
 keyed_bodies = st.dictionaries(
@@ -182,7 +184,10 @@ def test_json_bodies_never_break_an_endpoint(endpoint, body, target):
 @given(raw=st.binary(max_size=200), content_type=content_types)
 @example(raw=b"[" * 50_000, content_type="application/json")  # RecursionError in json
 @example(  # NUL characters: PostgreSQL refuses them in text
-    raw=b'{"code": "12\\u0000456", "username": "a\\u0000", "password": "\\u0000", "refresh": "\\u0000"}',
+    raw=(
+        b'{"code": "12\\u0000456", "username": "a\\u0000", '
+        b'"password": "\\u0000", "refresh": "\\u0000"}'
+    ),
     content_type="application/json",
 )
 def test_byte_bodies_never_break_an_endpoint(endpoint, raw, content_type, target):

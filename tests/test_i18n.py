@@ -64,8 +64,11 @@ def pending_for(client: APIClient, account: Any) -> str:
 
 def authenticate(client: APIClient, pending: str, code: str, language: str) -> Any:
     return client.post(
-        AUTHENTICATE, {"code": code}, format="json",
-        HTTP_ACCEPT_LANGUAGE=language, **bearer(pending),
+        AUTHENTICATE,
+        {"code": code},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+        **bearer(pending),
     )
 
 
@@ -81,9 +84,7 @@ def lock_out(client: APIClient, account: Any, language: str) -> str:
 def test_wrong_code_is_explained_in_german(enabled, localized):
     """The 400 on field ``code`` is German; the field name is not translated."""
     pending = pending_for(localized, enabled)
-    response = authenticate(
-        localized, pending, wrong_code(enabled.secret, time.time()), "de"
-    )
+    response = authenticate(localized, pending, wrong_code(enabled.secret, time.time()), "de")
     assert response.status_code == 400
     assert response.json() == {"code": ["Der Code ist falsch oder wurde bereits verwendet."]}
     assert response["Content-Language"] == "de"
@@ -107,7 +108,7 @@ def test_two_factor_required_is_german_with_english_code(enabled, localized):
         assert response.status_code == 403
         assert response.json() == {
             "detail": "Zwei-Faktor-Authentifizierung erforderlich: "
-                      "Schließen Sie zuerst den zweiten Schritt ab.",
+            "Schließen Sie zuerst den zweiten Schritt ab.",
             "code": "two_factor_required",
         }
 
@@ -144,8 +145,11 @@ def test_lockout_counts_seconds_in_german(enabled, localized, clock):
 def test_french(plain, localized):
     """Turn-off with 2FA off: the 409 in French."""
     response = localized.post(
-        "/api/auth/2fa/turn-off/", {"code": "123456"}, format="json",
-        HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9,en;q=0.5", **bearer(plain.tokens["access"]),
+        "/api/auth/2fa/turn-off/",
+        {"code": "123456"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9,en;q=0.5",
+        **bearer(plain.tokens["access"]),
     )
     assert response.status_code == 409
     assert response.json() == {
@@ -231,7 +235,8 @@ def po_path(language: str) -> Path:
 def test_catalog_is_complete(language):
     """Every message translated, none fuzzy, placeholders and plurals right."""
     header, *entries = read_po(po_path(language))
-    assert header.msgid == "" and "fuzzy" not in header.flags
+    assert header.msgid == ""
+    assert "fuzzy" not in header.flags
     assert f"Language: {language}\n" in header.msgstr[0]
     assert "Content-Type: text/plain; charset=UTF-8\n" in header.msgstr[0]
     assert f"Plural-Forms: nplurals={NPLURALS[language]};" in header.msgstr[0]
@@ -263,8 +268,19 @@ def test_mo_file_is_compiled_from_po(language):
 
 def test_polish_plural_formula_covers_all_numbers():
     """1 → form 0; 2-4, 22-24 → form 1; 0, 5-21, 25+ → form 2 (not 12-14 as 2-4)."""
-    forms = {1: "sekundę", 2: "sekundy", 4: "sekundy", 5: "sekund", 12: "sekund",
-             14: "sekund", 21: "sekund", 22: "sekundy", 0: "sekund", 112: "sekund", 104: "sekundy"}
+    forms = {
+        1: "sekundę",
+        2: "sekundy",
+        4: "sekundy",
+        5: "sekund",
+        12: "sekund",
+        14: "sekund",
+        21: "sekund",
+        22: "sekundy",
+        0: "sekund",
+        112: "sekund",
+        104: "sekundy",
+    }
     with translation.override("pl"):
         for n, word in forms.items():
             text = translation.ngettext(

@@ -41,7 +41,10 @@ def test_deep_nesting_is_a_parse_error(body):
 
 
 def test_ordinary_json_still_parses():
-    assert parse(b'{"code": "123 456", "n": [1, [2, [3]]]}') == {"code": "123 456", "n": [1, [2, [3]]]}
+    assert parse(b'{"code": "123 456", "n": [1, [2, [3]]]}') == {
+        "code": "123 456",
+        "n": [1, [2, [3]]],
+    }
 
 
 def test_invalid_json_is_still_a_parse_error():
@@ -56,10 +59,12 @@ def test_deep_nesting_over_http_without_token(db, api, path):
     assert response.json()["code"] == "parse_error"
 
 
-@pytest.mark.parametrize("path", ["/api/auth/2fa/turn-on/", "/api/auth/2fa/turn-off/",
-                                  "/api/auth/2fa/recovery-codes/"])
+@pytest.mark.parametrize(
+    "path", ["/api/auth/2fa/turn-on/", "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"]
+)
 def test_deep_nesting_over_http_with_token(plain, api, path):
-    response = api.post(path, nested_dict(), content_type="application/json",
-                        **bearer(plain.tokens["access"]))
+    response = api.post(
+        path, nested_dict(), content_type="application/json", **bearer(plain.tokens["access"])
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"detail", "code"}

@@ -1,4 +1,4 @@
-"""``django_twofactor.permissions``: every state × claim, 403 bodies, and no extra query."""
+"""``django_twofactor.permissions``: every state and claim pair, 403 bodies, and no extra query."""
 
 from __future__ import annotations
 
@@ -41,16 +41,19 @@ def test_anonymous_is_refused(permission):
     assert permission().has_permission(SimpleNamespace(user=None, auth=None), None) is False
 
 
-@pytest.mark.parametrize(("enabled", "claim", "lenient", "strict"), [
-    (False, PWD, True, False),
-    (False, MFA, True, False),
-    (False, ["pwd", "mfa"], True, False),
-    (True, PWD, False, False),
-    (True, ["pwd", "otp"], False, False),
-    (True, MFA, True, True),
-    (True, ["pwd", "mfa"], True, True),
-    (True, ["mfa"], True, True),
-])
+@pytest.mark.parametrize(
+    ("enabled", "claim", "lenient", "strict"),
+    [
+        (False, PWD, True, False),
+        (False, MFA, True, False),
+        (False, ["pwd", "mfa"], True, False),
+        (True, PWD, False, False),
+        (True, ["pwd", "otp"], False, False),
+        (True, MFA, True, True),
+        (True, ["pwd", "mfa"], True, True),
+        (True, ["mfa"], True, True),
+    ],
+)
 def test_state_and_claim(enabled, claim, lenient, strict):
     user = user_with(enabled)
     assert ask(IsTwoFactorAuthenticated, user, claim) is lenient
@@ -61,7 +64,9 @@ def test_state_and_claim(enabled, claim, lenient, strict):
 def test_malformed_claim_never_counts_as_mfa(claim):
     assert ask(IsTwoFactorAuthenticated, user_with(True), claim) is False
     assert ask(TwoFactorRequired, user_with(True), claim) is False
-    assert ask(IsTwoFactorAuthenticated, user_with(False), claim) is True  # 2FA off: claim irrelevant
+    assert (
+        ask(IsTwoFactorAuthenticated, user_with(False), claim) is True
+    )  # 2FA off: claim irrelevant
     assert ask(TwoFactorRequired, user_with(False), claim) is False
 
 
@@ -168,6 +173,7 @@ def test_no_extra_query(user, django_assert_num_queries, permission, enabled, cl
         turn_on(user)
     token = access_token(user, claim)
     baseline, status = count_queries(view_behind(IsAuthenticated), token)
-    assert status == 200 and baseline >= 1  # the user row itself
+    assert status == 200
+    assert baseline >= 1  # the user row itself
     with django_assert_num_queries(baseline):
         call(view_behind(permission), token)

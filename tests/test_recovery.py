@@ -33,7 +33,7 @@ def test_every_symbol_appears_in_every_position():
     """A cheap check that the full alphabet is used, not a subset (which would cut the entropy)."""
     codes = [recovery.new_code().replace("-", "") for _ in range(2000)]
     for position in range(recovery.LENGTH):
-        assert set(code[position] for code in codes) == set(recovery.ALPHABET)
+        assert {code[position] for code in codes} == set(recovery.ALPHABET)
     counts = Counter("".join(codes))
     assert max(counts.values()) < 2 * min(counts.values())
 
@@ -47,32 +47,45 @@ def test_new_codes_count_unique_and_well_formed():
     assert len(set(recovery.new_codes(500))) == 500
 
 
-@pytest.mark.parametrize("typed", [
-    "abcde-fghij", "ABCDE-FGHIJ", "AbCdE-fGhIj", "abcdefghij", "abcde fghij",
-    " abcde-fghij ", "ab-cde-fg-hij", "a b c d e f g h i j", "abcde--fghij",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "abcde-fghij",
+        "ABCDE-FGHIJ",
+        "AbCdE-fGhIj",
+        "abcdefghij",
+        "abcde fghij",
+        " abcde-fghij ",
+        "ab-cde-fg-hij",
+        "a b c d e f g h i j",
+        "abcde--fghij",
+    ],
+)
 def test_normalize_ignores_case_dashes_and_spaces(typed):
     assert recovery.normalize(typed) == "abcdefghij"
 
 
-@pytest.mark.parametrize("typed", [
-    "abcde-fghi",            # too short
-    "abcde-fghijk",          # too long
-    "abcde-fghi0",           # 0 is not in the alphabet
-    "abcde-fghi1",
-    "abcde-fghi8",
-    "abcde_fghij",           # underscore is not a separator
-    "abcde\tfghij",          # nor is a tab
-    "",
-    "-----",
-    "abcde-fghi\u212a",      # KELVIN SIGN: lower()s to an ASCII "k"
-    "abcde-fghi\u0131",      # dotless i
-    "abcde-fghij\u200b",     # zero-width space
-    "ａｂｃｄｅ-ｆｇｈｉｊ",    # fullwidth letters
-    "abcde\u2010fghij",      # Unicode hyphen
-    "abcde\u00a0fghij",      # no-break space
-    "123456",                # a TOTP code
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "abcde-fghi",  # too short
+        "abcde-fghijk",  # too long
+        "abcde-fghi0",  # 0 is not in the alphabet
+        "abcde-fghi1",
+        "abcde-fghi8",
+        "abcde_fghij",  # underscore is not a separator
+        "abcde\tfghij",  # nor is a tab
+        "",
+        "-----",
+        "abcde-fghi\u212a",  # KELVIN SIGN: lower()s to an ASCII "k"
+        "abcde-fghi\u0131",  # dotless i
+        "abcde-fghij\u200b",  # zero-width space
+        "ａｂｃｄｅ-ｆｇｈｉｊ",  # fullwidth letters
+        "abcde\u2010fghij",  # Unicode hyphen
+        "abcde\u00a0fghij",  # no-break space
+        "123456",  # a TOTP code
+    ],
+)
 def test_normalize_refuses_non_codes(typed):
     assert recovery.normalize(typed) is None
 
@@ -91,5 +104,5 @@ def test_canonical_of_generated_codes():
 
 
 def test_canonical_refuses_non_codes():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a recovery code"):
         recovery.canonical("not-a-code")

@@ -97,8 +97,15 @@ def test_spectacular_command_validates_without_warnings(tmp_path):
     """`manage.py spectacular --validate --fail-on-warn` is what CI runs: no guesswork left."""
     reset_generator_stats()  # warnings of an earlier generation would count too
     out = tmp_path / "schema.json"
-    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json",
-                 "--file", str(out))
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--format",
+        "openapi-json",
+        "--file",
+        str(out),
+    )
     generated = json.loads(out.read_text())
     validate_spec(generated)
     assert set(generated["paths"]) == {path for path, _ in EXPECTED}
@@ -133,10 +140,14 @@ def test_request_bodies(schema):
         assert all(body["properties"][f]["type"] == "string" for f in fields)
     for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get")]:
         assert "requestBody" not in schema["paths"][path][method]
-    code = {p: body_schema(schema, p, "post")["properties"]["code"]["description"]
-            for p in CODE_ENDPOINTS}
-    assert "recovery code" in code[AUTHENTICATE] and "recovery code" in code[TURN_OFF]
-    assert "recovery" not in code[TURN_ON] and "recovery" not in code[RECOVERY_CODES]
+    code = {
+        p: body_schema(schema, p, "post")["properties"]["code"]["description"]
+        for p in CODE_ENDPOINTS
+    }
+    assert "recovery code" in code[AUTHENTICATE]
+    assert "recovery code" in code[TURN_OFF]
+    assert "recovery" not in code[TURN_ON]
+    assert "recovery" not in code[RECOVERY_CODES]
 
 
 def test_errors_are_json_with_detail_and_code(schema):
@@ -277,7 +288,7 @@ def test_docs_are_public_and_offline(client):
     static = "/" + settings.STATIC_URL.lstrip("/")
     for asset in assets:
         assert asset.startswith(static), asset
-        assert finders.find(asset[len(static):]), f"{asset} is not a local static file"
+        assert finders.find(asset[len(static) :]), f"{asset} is not a local static file"
     assert '"/api/schema/"' in html
 
 

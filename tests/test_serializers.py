@@ -40,34 +40,40 @@ def classify(value, *, allow_recovery: bool):
 
 
 @pytest.mark.parametrize("allow_recovery", [False, True])
-@pytest.mark.parametrize(("value", "expected"), [
-    ("123456", SubmittedCode(TOTP, "123456")),
-    ("012345", SubmittedCode(TOTP, "012345")),
-    ("123 456", SubmittedCode(TOTP, "123456")),
-    (" 123456 ", SubmittedCode(TOTP, "123456")),
-    ("12345", "malformed_code"),
-    ("1234567", "malformed_code"),
-    ("１２３４５６", "malformed_code"),
-    ("١٢٣٤٥٦", "malformed_code"),
-    ("123\t456", "malformed_code"),
-    ("12345a", "malformed_code"),
-    ("", "blank"),
-    (123456, "not_a_string"),
-    (None, "null"),
-    ("1" * 65, "max_length"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("123456", SubmittedCode(TOTP, "123456")),
+        ("012345", SubmittedCode(TOTP, "012345")),
+        ("123 456", SubmittedCode(TOTP, "123456")),
+        (" 123456 ", SubmittedCode(TOTP, "123456")),
+        ("12345", "malformed_code"),
+        ("1234567", "malformed_code"),
+        ("１２３４５６", "malformed_code"),
+        ("١٢٣٤٥٦", "malformed_code"),
+        ("123\t456", "malformed_code"),
+        ("12345a", "malformed_code"),
+        ("", "blank"),
+        (123456, "not_a_string"),
+        (None, "null"),
+        ("1" * 65, "max_length"),
+    ],
+)
 def test_totp_classification(value, expected, allow_recovery):
     assert classify(value, allow_recovery=allow_recovery) == expected
 
 
-@pytest.mark.parametrize(("value", "with_recovery"), [
-    ("abcde-fghij", SubmittedCode(RECOVERY, "abcdefghij")),
-    ("ABCDE FGHIJ", SubmittedCode(RECOVERY, "abcdefghij")),
-    ("abcdefghij", SubmittedCode(RECOVERY, "abcdefghij")),
-    ("23456-23456", SubmittedCode(RECOVERY, "2345623456")),  # digits only, yet not a TOTP code
-    ("abcde-fghi\u212a", "malformed_code"),
-    ("abcde-fghi1", "malformed_code"),
-])
+@pytest.mark.parametrize(
+    ("value", "with_recovery"),
+    [
+        ("abcde-fghij", SubmittedCode(RECOVERY, "abcdefghij")),
+        ("ABCDE FGHIJ", SubmittedCode(RECOVERY, "abcdefghij")),
+        ("abcdefghij", SubmittedCode(RECOVERY, "abcdefghij")),
+        ("23456-23456", SubmittedCode(RECOVERY, "2345623456")),  # digits only, yet not a TOTP code
+        ("abcde-fghi\u212a", "malformed_code"),
+        ("abcde-fghi1", "malformed_code"),
+    ],
+)
 def test_recovery_classification(value, with_recovery):
     assert classify(value, allow_recovery=True) == with_recovery
     assert classify(value, allow_recovery=False) == "malformed_code"

@@ -90,7 +90,9 @@ def test_enable_fails_against_a_secret_replaced_meanwhile(set_up):
 
 def test_enable_state_errors(set_up):
     with pytest.raises(exceptions.SetupNotStarted):
-        services.enable(get_user_model().objects.create_user("bob", password="x"), totp_code("A" * 32), [])
+        services.enable(
+            get_user_model().objects.create_user("bob", password="x"), totp_code("A" * 32), []
+        )
     result = services.enable(set_up.user, totp_code(set_up.secret), ["pwd"])
     assert len(result["recovery_codes"]) == 10
     with pytest.raises(exceptions.AlreadyEnabled):
@@ -105,17 +107,24 @@ def test_verify_needs_2fa_on(set_up):
 
 
 def test_unreadable_secret_is_a_409_not_a_500(enabled):
-    with override_settings(SECRET_KEY="another-key-entirely-0123456789abcdef0123456789", SECRET_KEY_FALLBACKS=[]):
-        with pytest.raises(exceptions.SecretUnreadable):
-            services.verify(enabled.user, totp_code(enabled.secret))
+    with (
+        override_settings(
+            SECRET_KEY="another-key-entirely-0123456789abcdef0123456789", SECRET_KEY_FALLBACKS=[]
+        ),
+        pytest.raises(exceptions.SecretUnreadable),
+    ):
+        services.verify(enabled.user, totp_code(enabled.secret))
 
 
 def test_recovery_code_is_spent_once(enabled, clock):
     code = enabled.recovery_codes[0]
     assert services.verify(enabled.user, rec(code.upper())) == RECOVERY
-    assert RecoveryCode.objects.get(
-        user=enabled.user, code_hash=crypto.keyed_hash(recovery.canonical(code))
-    ).used_at == timezone.now()
+    assert (
+        RecoveryCode.objects.get(
+            user=enabled.user, code_hash=crypto.keyed_hash(recovery.canonical(code))
+        ).used_at
+        == timezone.now()
+    )
     with pytest.raises(exceptions.InvalidCode):
         services.verify(fresh(enabled.user), rec(code))
 
@@ -173,7 +182,10 @@ def test_record_failure_counts_nothing_once_two_factor_is_off(enabled):
     services.reset(enabled.user)
     with pytest.raises(exceptions.NotEnabled):
         services._record_failure(stale)
-    assert raw_row(enabled.user, "two_factor_failed_attempts", "two_factor_locked_until") == (0, None)
+    assert raw_row(enabled.user, "two_factor_failed_attempts", "two_factor_locked_until") == (
+        0,
+        None,
+    )
 
 
 def test_record_failure_counts_from_the_database_not_the_object(enabled):
@@ -186,7 +198,9 @@ def test_record_failure_counts_from_the_database_not_the_object(enabled):
 
 def wrong(secret: str) -> SubmittedCode:
     window = {code_at(secret, time.time() + d) for d in (-30, 0, 30)}
-    return SubmittedCode(TOTP, next(c for c in ("000000", "111111", "222222", "333333") if c not in window))
+    return SubmittedCode(
+        TOTP, next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
+    )
 
 
 def test_lockout_then_wait_then_success_resets(enabled, clock):
@@ -258,8 +272,9 @@ def test_status_of_a_user_who_never_set_up(db):
 def test_raw_row_holds_no_base32_secret(enabled):
     columns = [f.column for f in get_user_model()._meta.concrete_fields]
     row = raw_row(enabled.user, *columns)
-    stored = dict(zip(columns, row))["two_factor_secret"]
-    assert stored and crypto.decrypt(stored) == enabled.secret
+    stored = dict(zip(columns, row, strict=True))["two_factor_secret"]
+    assert stored
+    assert crypto.decrypt(stored) == enabled.secret
     for value in row:
         assert enabled.secret not in str(value)
         assert enabled.secret.lower() not in str(value).lower()
@@ -271,10 +286,48 @@ def test_recovery_codes_stored_as_hashes_only(enabled):
         cursor.execute(f"SELECT * FROM {table} WHERE user_id = %s", [enabled.user.pk])
         rows = cursor.fetchall()
         names = [c[0] for c in cursor.description]
-    hashes = [dict(zip(names, r))["code_hash"] for r in rows]
+    hashes = [dict(zip(names, r, strict=True))["code_hash"] for r in rows]
     assert len(hashes) == 10
     assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
     assert set(hashes) == {crypto.keyed_hash(recovery.canonical(c)) for c in enabled.recovery_codes}
     dump = repr(rows).lower()
     for code in enabled.recovery_codes:
-        assert code not in dump and recovery.canonical(code) not in dump
+        assert code not in dump
+        assert recovery.canonical(code) not in dump
+
+
+def test_generate_refused_when_turned_on_after_the_request_loaded_the_user(set_up):
+    stale = fresh(set_up.user)
+    attempts.user_row(set_up.user).update(two_factor_enabled=True)
+    before = raw_row(set_up.user, "two_factor_secret")
+    with pytest.raises(exceptions.AlreadyEnabled):
+        services.begin_setup(stale)
+    assert raw_row(set_up.user, "two_factor_secret") == before
+
+
+def test_last_login_follows_the_second_factor_when_simplejwt_updates_it(enabled, api, clock):
+    """With UPDATE_LAST_LOGIN, a password alone does not count as a login
+    for a user with 2FA on; the second factor does."""
+    from tests.conftest import bearer, log_in, make_user
+
+    plain = make_user("bob")
+    with override_settings(SIMPLE_JWT={"UPDATE_LAST_LOGIN": True}):
+        log_in(api, "bob")
+        assert fresh(plain).last_login == timezone.now()
+
+        pending = log_in(api)["pending_token"]
+        assert fresh(enabled.user).last_login is None
+        response = api.post(
+            "/api/auth/2fa/authenticate/",
+            {"code": code_at(enabled.secret, time.time())},
+            format="json",
+            **bearer(pending),
+        )
+        assert response.status_code == 200
+        assert fresh(enabled.user).last_login == timezone.now()
+
+
+def test_recovery_code_label_names_no_code(enabled):
+    row = RecoveryCode.objects.filter(user=enabled.user).first()
+    assert str(row) == f"recovery code #{row.pk} of user {enabled.user.pk}"
+    assert row.code_hash not in str(row)

@@ -80,17 +80,20 @@ def test_full_tokens_rejected_by_pending_authentication(user):
     assert validated["token_type"] == "2fa_pending"
 
 
-@pytest.mark.parametrize("payload", [
-    None,
-    {},
-    {"amr": "pwd"},
-    {"amr": "mfa"},
-    {"amr": [1, 2]},
-    {"amr": ["pwd", 1]},
-    {"amr": {"mfa": True}},
-    {"amr": None},
-    {"amr": [["mfa"]]},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        {},
+        {"amr": "pwd"},
+        {"amr": "mfa"},
+        {"amr": [1, 2]},
+        {"amr": ["pwd", 1]},
+        {"amr": {"mfa": True}},
+        {"amr": None},
+        {"amr": [["mfa"]]},
+    ],
+)
 def test_methods_of_malformed_claims(payload):
     assert tokens.methods_of(payload) == []
     assert tokens.has_second_factor(payload) is False
@@ -114,14 +117,17 @@ def test_methods_of_token_object(user):
     assert tokens.methods_of(access) == ["pwd", "mfa", "otp"]
 
 
-@pytest.mark.parametrize(("previous", "added", "expected"), [
-    (["pwd"], ["mfa", "otp"], ["pwd", "mfa", "otp"]),
-    (["pwd"], ["mfa"], ["pwd", "mfa"]),
-    (["pwd", "mfa"], ["mfa", "otp"], ["pwd", "mfa", "otp"]),
-    (["pwd", "mfa", "otp"], ["mfa", "otp"], ["pwd", "mfa", "otp"]),
-    ([], ["mfa", "otp"], ["mfa", "otp"]),
-    ([], [], ["pwd"]),
-])
+@pytest.mark.parametrize(
+    ("previous", "added", "expected"),
+    [
+        (["pwd"], ["mfa", "otp"], ["pwd", "mfa", "otp"]),
+        (["pwd"], ["mfa"], ["pwd", "mfa"]),
+        (["pwd", "mfa"], ["mfa", "otp"], ["pwd", "mfa", "otp"]),
+        (["pwd", "mfa", "otp"], ["mfa", "otp"], ["pwd", "mfa", "otp"]),
+        ([], ["mfa", "otp"], ["mfa", "otp"]),
+        ([], [], ["pwd"]),
+    ],
+)
 def test_merge_methods(previous, added, expected):
     """Order kept, no duplicates, never empty."""
     assert tokens.merge_methods(previous, added) == expected

@@ -33,8 +33,16 @@ RFC_6238_VECTORS = [  # Appendix B: (time, SHA1, SHA256, SHA512)
     (20000000000, "65353130", "77737706", "47863826"),
 ]
 RFC_4226_VECTORS = [  # Appendix D: HOTP of the ASCII seed for counters 0..9
-    "755224", "287082", "359152", "969429", "338314",
-    "254676", "287922", "162583", "399871", "520489",
+    "755224",
+    "287082",
+    "359152",
+    "969429",
+    "338314",
+    "254676",
+    "287922",
+    "162583",
+    "399871",
+    "520489",
 ]
 
 
@@ -42,8 +50,13 @@ def b32(raw: bytes) -> str:
     return base64.b32encode(raw).decode("ascii")
 
 
-def params(digits: int = 6, period: int = 30, algorithm: str = "SHA1", window: int = 1,
-           issuer: str = "My Site") -> totp.TotpParameters:
+def params(
+    digits: int = 6,
+    period: int = 30,
+    algorithm: str = "SHA1",
+    window: int = 1,
+    issuer: str = "My Site",
+) -> totp.TotpParameters:
     return totp.TotpParameters(digits, period, algorithm, window, issuer)
 
 
@@ -57,7 +70,11 @@ def reference_hotp(key: bytes, counter: int, digits: int, algorithm: str = "SHA1
 
 def rfc_6238_cases() -> list[tuple[int, str, str]]:
     algorithms = ("SHA1", "SHA256", "SHA512")
-    return [(t, alg, code) for t, *codes in RFC_6238_VECTORS for alg, code in zip(algorithms, codes)]
+    return [
+        (t, alg, code)
+        for t, *codes in RFC_6238_VECTORS
+        for alg, code in zip(algorithms, codes, strict=True)
+    ]
 
 
 @pytest.mark.parametrize(("moment", "algorithm", "expected"), rfc_6238_cases())
@@ -93,7 +110,9 @@ def test_package_matches_reference_for_random_secrets_and_times(algorithm, digit
         assert totp.code_at(b32(key), params(digits, period, algorithm), moment) == expected
 
 
-@pytest.mark.skipif(shutil.which("oathtool") is None, reason="oathtool not on PATH (Debian package oathtool)")
+@pytest.mark.skipif(
+    shutil.which("oathtool") is None, reason="oathtool not on PATH (Debian package oathtool)"
+)
 @pytest.mark.parametrize("algorithm", ["SHA1", "SHA256", "SHA512"])
 def test_package_matches_oathtool(algorithm):
     """A second, independent C implementation agrees (OATH Toolkit)."""
@@ -102,9 +121,21 @@ def test_package_matches_oathtool(algorithm):
         secret = totp.new_secret()
         moment = rng.randrange(0, 2**33)
         out = subprocess.run(
-            ["oathtool", f"--totp={algorithm.lower()}", "-b", "-d", "8", "-s", "30",
-             "-N", f"@{moment}", secret],
-            capture_output=True, text=True, check=True,
+            [
+                "oathtool",
+                f"--totp={algorithm.lower()}",
+                "-b",
+                "-d",
+                "8",
+                "-s",
+                "30",
+                "-N",
+                f"@{moment}",
+                secret,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         assert totp.code_at(secret, params(8, 30, algorithm), moment) == out
 
@@ -141,7 +172,9 @@ def test_otpauth_url_encodes_label_and_issuer():
 
 
 def test_otpauth_url_names_non_default_parameters():
-    url = totp.otpauth_url(totp.new_secret(), "alice", params(digits=8, period=60, algorithm="SHA256"))
+    url = totp.otpauth_url(
+        totp.new_secret(), "alice", params(digits=8, period=60, algorithm="SHA256")
+    )
     _, _, query = parse_url(url)
     assert query["digits"] == ["8"]
     assert query["period"] == ["60"]
@@ -150,17 +183,22 @@ def test_otpauth_url_names_non_default_parameters():
 
 @override_settings(TWO_FACTOR={"ISSUER_NAME": "Acme", "ALGORITHM": "sha512"})
 def test_otpauth_url_from_settings():
-    _, _, query = parse_url(totp.otpauth_url(totp.new_secret(), "bob", totp.TotpParameters.from_settings()))
+    _, _, query = parse_url(
+        totp.otpauth_url(totp.new_secret(), "bob", totp.TotpParameters.from_settings())
+    )
     assert query["issuer"] == ["Acme"]
     assert query["algorithm"] == ["SHA512"]
-    assert "digits" not in query and "period" not in query
+    assert "digits" not in query
+    assert "period" not in query
 
 
 NOW = 1_800_000_000  # a step boundary
 NOW_STEP = NOW // 30
 
 
-@pytest.mark.parametrize(("offset", "found"), [(-2, False), (-1, True), (0, True), (1, True), (2, False)])
+@pytest.mark.parametrize(
+    ("offset", "found"), [(-2, False), (-1, True), (0, True), (1, True), (2, False)]
+)
 def test_matching_step_window_either_side(offset, found):
     secret, p = totp.new_secret(), params(window=1)
     code = totp.code_for_step(secret, NOW_STEP + offset, p)
@@ -185,7 +223,8 @@ def test_matching_step_skips_used_steps():
 
 
 def test_matching_step_returns_the_latest_match():
-    """If two steps in the window share a code, the later one is recorded, so neither can be replayed."""
+    """If two steps in the window share a code, the later one is recorded, so neither can be
+    replayed."""
     p = params(window=1500)  # 3001 six-digit codes: a repeat is all but certain
     secret = b32(random.Random(6238).randbytes(20))
     steps_of: dict[str, list[int]] = {}
@@ -205,21 +244,41 @@ def test_matching_step_refuses_wrong_code():
     assert totp.matching_step(secret, wrong, p, for_time=NOW) is None
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("123456", "123456"),
-    ("123 456", "123456"),
-    ("1 2 3 4 5 6", "123456"),
-    ("012345", "012345"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("123456", "123456"),
+        ("123 456", "123456"),
+        ("1 2 3 4 5 6", "123456"),
+        ("012345", "012345"),
+    ],
+)
 def test_parse_code_accepts_digits_and_inner_spaces(value, expected):
     assert totp.parse_code(value, 6) == expected
 
 
-@pytest.mark.parametrize("value", [
-    "123\t456", "123\n456", "123-456", "١٢٣٤٥٦", "۱۲۳۴۵۶", "１２３４５６", "¹²³⁴⁵⁶",
-    "12345", "1234567", "12345a", "abcdef", "", "      ", "+12345", "-12345", "12345.",
-    "123\u00a0456",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "123\t456",
+        "123\n456",
+        "123-456",
+        "١٢٣٤٥٦",
+        "۱۲۳۴۵۶",
+        "１２３４５６",
+        "¹²³⁴⁵⁶",
+        "12345",
+        "1234567",
+        "12345a",
+        "abcdef",
+        "",
+        "      ",
+        "+12345",
+        "-12345",
+        "12345.",
+        "123\u00a0456",
+    ],
+)
 def test_parse_code_refuses_anything_else(value):
     assert totp.parse_code(value, 6) is None
 

@@ -1,0 +1,25 @@
+"""The package's exception handler: DRF's, plus a ``code`` in every detail body."""
+
+from __future__ import annotations
+
+from rest_framework.exceptions import NotAuthenticated, ValidationError
+
+from django_twofactor.exceptions import exception_handler
+
+
+def test_detail_bodies_get_their_code():
+    response = exception_handler(NotAuthenticated(), {})
+    assert response.status_code == 401
+    assert response.data == {
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
+    }
+
+
+def test_field_errors_are_left_as_they_are():
+    response = exception_handler(ValidationError({"code": ["wrong"]}), {})
+    assert response.data == {"code": ["wrong"]}
+
+
+def test_other_exceptions_are_left_to_django():
+    assert exception_handler(ValueError("boom"), {}) is None
