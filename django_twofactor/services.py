@@ -191,8 +191,7 @@ def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
 
 
 def _matching_step(user: Any, code: SubmittedCode) -> int | None:
-    if code.kind != TOTP:
-        return None
+    """The unused time step ``code`` (a TOTP code) belongs to, if any."""
     try:
         secret = crypto.decrypt(user.two_factor_secret)
     except crypto.SecretUnreadable as exc:
