@@ -49,9 +49,8 @@ def main(dist: Path) -> int:
     for problem in problems:
         print(problem)
     if not problems:
-        print(
-            f"{wheels[0].name}: {len(wheel_names)} files; {sdists[0].name}: {len(sdist_names)} files: OK"
-        )
+        print(f"{wheels[0].name}: {len(wheel_names)} files, OK")
+        print(f"{sdists[0].name}: {len(sdist_names)} files, OK")
     return 1 if problems else 0
 
 
