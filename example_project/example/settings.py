@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_twofactor",
     "accounts",
+    "example",  # the demo page at / (templates/ and static/ of this package)
 ]
 
 MIDDLEWARE = [

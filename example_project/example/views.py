@@ -1,11 +1,32 @@
+"""The example project's own views: the demo page and the protected resource."""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.views.generic import TemplateView
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from django_twofactor import urls as twofactor_urls
+from django_twofactor.conf import twofactor_settings
 from django_twofactor.permissions import IsTwoFactorAuthenticated
+from django_twofactor.schema import FORBIDDEN, UNAUTHORIZED, error_responses
+
+
+class MeSerializer(serializers.Serializer[Any]):
+    """The user's public fields."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(source="get_username", read_only=True)
+    email = serializers.CharField(read_only=True)
+    two_factor_enabled = serializers.BooleanField(read_only=True)
 
 
 class MeView(APIView):
@@ -14,13 +35,38 @@ class MeView(APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsTwoFactorAuthenticated]
 
+    @extend_schema(
+        operation_id="me",
+        summary="The current user",
+        description="Needs a full token that passes `IsTwoFactorAuthenticated`.",
+        tags=["demo"],
+        responses={
+            (200, "application/json"): MeSerializer,
+            **error_responses({401: UNAUTHORIZED, 403: FORBIDDEN}),
+        },
+    )
     def get(self, request: Request) -> Response:
-        user = request.user
-        return Response(
-            {
-                "id": user.pk,
-                "username": user.get_username(),
-                "email": user.email,
-                "two_factor_enabled": user.two_factor_enabled,
-            }
-        )
+        return Response(MeSerializer(request.user).data)
+
+
+class DemoView(TemplateView):
+    """The page at ``/``: the whole flow in a browser, through the JSON API.
+
+    A plain Django view, so the API's default permission does not apply. The
+    page gets the API's URLs from ``reverse`` and the code length, claim and
+    username field from the settings, so none of them is written twice.
+    """
+
+    template_name = "example/demo.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        api = {p.name: reverse(f"django_twofactor:{p.name}") for p in twofactor_urls.urlpatterns}
+        context["digits"] = twofactor_settings.DIGITS
+        context["config"] = {
+            "api": {**api, "me": reverse("me")},
+            "digits": twofactor_settings.DIGITS,
+            "claim": twofactor_settings.CLAIM,
+            "usernameField": get_user_model().USERNAME_FIELD,
+        }
+        return context

@@ -1,0 +1,268 @@
+"""The demo page at ``/`` in a real browser: Debian's Chromium driven by Playwright.
+
+The live server runs in a thread of this process, so the ``clock`` fixture
+(time-machine) sets the server's time too; codes are computed for that time.
+The browser computes no codes, so its own clock only matters for the lockout
+countdown, which Playwright's fake clock drives.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import zxingcpp
+from django.conf import settings
+from PIL import Image
+
+from django_twofactor import crypto, services
+from django_twofactor.conf import twofactor_settings
+from django_twofactor.serializers import TOTP, SubmittedCode
+from tests.conftest import PASSWORD, code_at, make_user, wrong_code
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        "Chromium not found at /usr/bin/chromium: apt-get install chromium",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+expect = sync_api.expect
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WRONG = "That code is wrong or was already used — wait for the next one."
+TOO_LONG = "Your sign-in took too long — log in again."
+LOCKED = "Too many wrong codes. Every code is refused until the countdown ends, even a right one."
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads the data
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Any:
+    """One headless Chromium for the module, closed after it (no process left behind).
+
+    Playwright's sync API keeps an event loop running in this thread, where
+    Django refuses ORM calls unless told it is safe: it is, the tests are
+    synchronous. The variable is set only while this module runs.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def tab(chromium, live_server) -> Any:
+    """A fresh page that loads nothing from elsewhere, finds every file, raises no error.
+
+    The API's 4xx answers are expected (the page shows them), so only script
+    errors, missing files and server errors count.
+    """
+    context = chromium.new_context(viewport={"width": 900, "height": 900})
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    def check(response: Any) -> None:
+        if response.status == 404 or response.status >= 500:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("response", check)
+    yield page
+    context.close()
+    assert problems == []
+    outside = [url for url in requests if not url.startswith((live_server.url, "data:"))]
+    assert outside == [], "the page must work offline"
+
+
+def error(page: Any) -> Any:
+    return page.get_by_test_id("error")
+
+
+def heading(page: Any, name: str) -> Any:
+    return page.get_by_role("heading", name=name, level=2)
+
+
+def log_in(page: Any, password: str = PASSWORD) -> None:
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def submit(page: Any, label: str, code: str, button: str) -> None:
+    page.get_by_label(label).fill(code)
+    page.get_by_role("button", name=button).click()
+
+
+def enabled_user(clock: Any) -> tuple[Any, str]:
+    """alice with 2FA on, set up through the services; the turn-on step is spent."""
+    user = make_user()
+    secret = services.begin_setup(user).secret
+    services.enable(user, SubmittedCode(TOTP, code_at(secret, time.time())), ["pwd"])
+    clock.shift(30)
+    return user, secret
+
+
+def test_whole_flow(tab, live_server, clock):
+    """Set-up with the QR code, recovery codes, a second login, 2FA off: all on the page."""
+    user = make_user()
+    tab.goto(live_server.url)
+    expect(tab.get_by_label("Username")).to_be_focused()
+    log_in(tab)
+
+    # The set-up step: the QR code encodes the otpauth URL of the secret shown.
+    expect(heading(tab, "Set up two-factor authentication")).to_be_focused()
+    shown = tab.get_by_test_id("secret").inner_text()
+    assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", shown), shown
+    secret = shown.replace(" ", "")
+    user.refresh_from_db()
+    assert crypto.decrypt(user.two_factor_secret) == secret
+    source = tab.get_by_test_id("qr").get_attribute("src")
+    assert source.startswith("data:image/png;base64,")
+    png = base64.b64decode(source.split(",", 1)[1])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    otpauth = tab.get_by_role("link", name="add it to your authenticator app").get_attribute("href")
+    assert barcode.text == otpauth
+    assert parse_qs(urlparse(otpauth).query)["secret"] == [secret]
+    assert tab.get_by_test_id("qr").evaluate("img => img.complete && img.naturalWidth") > 0
+    code_field = tab.get_by_label("Enter the 6-digit code the app shows")
+    assert code_field.get_attribute("autocomplete") == "one-time-code"
+    assert code_field.get_attribute("inputmode") == "numeric"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / "qr-step.png", full_page=True)
+
+    label, turn_on = "Enter the 6-digit code the app shows", "Turn on 2FA"
+    submit(tab, label, "12345", turn_on)
+    expect(error(tab)).to_have_text("Enter the 6 digits your app shows.")
+    submit(tab, label, wrong_code(secret, time.time()), turn_on)
+    expect(error(tab)).to_have_text(WRONG)
+    used = code_at(secret, time.time())
+    submit(tab, label, used, turn_on)
+
+    expect(heading(tab, "Save your recovery codes")).to_be_focused()
+    expect(error(tab)).to_be_empty()
+    codes = tab.get_by_test_id("recovery-codes").get_by_role("listitem").all_inner_texts()
+    assert len(codes) == 10
+    assert all(re.fullmatch(r"[a-z2-7]{5}-[a-z2-7]{5}", code) for code in codes)
+    tab.get_by_role("button", name="I have saved them").click()
+    expect(tab.get_by_test_id("status")).to_have_text(
+        "Two-factor authentication is on. 10 recovery codes left."
+    )
+    tab.get_by_role("button", name="Log out").click()
+    expect(heading(tab, "Log in")).to_be_visible()
+    expect(tab.get_by_test_id("notice")).to_contain_text("forgotten your tokens")
+
+    # Second login: the pending step takes a recovery code (case does not matter).
+    clock.shift(30)
+    log_in(tab)
+    field = tab.get_by_label("Enter the code from your app, or a recovery code")
+    expect(field).to_be_focused()
+    tab.get_by_role("button", name="Type a recovery code instead").click()
+    expect(field).to_have_attribute("inputmode", "text")
+    submit(tab, "Enter the code from your app, or a recovery code", codes[0].upper(), "Continue")
+
+    expect(heading(tab, "Logged in")).to_be_focused()
+    me = tab.get_by_test_id("me")
+    expect(me).to_contain_text('"username": "alice"')
+    expect(me).to_contain_text('"two_factor_enabled": true')
+    expect(tab.get_by_test_id("status")).to_have_text(
+        "Two-factor authentication is on. 9 recovery codes left."
+    )
+    expect(tab.get_by_test_id("methods")).to_have_text("pwd, mfa")
+    tab.screenshot(path=SCREENSHOTS / "logged-in.png", full_page=True)
+
+    # The code that turned 2FA on is spent; a fresh one turns it off.
+    off = "To turn 2FA off, enter a code from your app or a recovery code"
+    submit(tab, off, used, "Turn 2FA off")
+    expect(error(tab)).to_have_text(WRONG)
+    submit(tab, off, code_at(secret, time.time()), "Turn 2FA off")
+    expect(tab.get_by_test_id("status")).to_have_text("Two-factor authentication is off.")
+    expect(tab.get_by_role("button", name="Set up 2FA")).to_be_visible()
+    user.refresh_from_db()
+    assert not user.two_factor_enabled
+
+
+def test_lockout_shows_a_countdown_from_retry_after(tab, live_server, clock):
+    """After 5 wrong codes even the right one is refused; the button waits out Retry-After."""
+    _, secret = enabled_user(clock)
+    tab.clock.install()
+    tab.clock.pause_at(time.time() + 60)  # the page's timers move only when told
+    tab.goto(live_server.url)
+    log_in(tab)
+    label = "Enter the code from your app, or a recovery code"
+    for _ in range(twofactor_settings.MAX_FAILED_ATTEMPTS):
+        submit(tab, label, wrong_code(secret, time.time()), "Continue")
+        expect(error(tab)).to_have_text(WRONG)
+    clock.shift(15)  # so Retry-After says 45, not the base delay of 60
+    submit(tab, label, code_at(secret, time.time()), "Continue")
+
+    expect(error(tab)).to_have_text(LOCKED)
+    countdown, button = tab.get_by_test_id("countdown"), tab.get_by_role("button", name="Continue")
+    expect(countdown).to_have_text("Try again in 45 seconds.")
+    expect(button).to_be_disabled()
+    tab.clock.run_for(1_000)
+    expect(countdown).to_have_text("Try again in 44 seconds.")
+    tab.clock.run_for(43_000)
+    expect(countdown).to_have_text("Try again in 1 second.")
+    expect(button).to_be_disabled()
+    tab.clock.run_for(1_000)
+    expect(countdown).to_be_hidden()
+    expect(button).to_be_enabled()
+    expect(error(tab)).to_be_empty()
+
+    clock.shift(45)  # the server's lockout ends when the countdown does
+    submit(tab, label, code_at(secret, time.time()), "Continue")
+    expect(heading(tab, "Logged in")).to_be_visible()
+
+
+def test_bad_password_and_expired_sign_in(tab, live_server, clock):
+    """A wrong password and an expired pending token say what to do; an expired
+    access token is refreshed without the person noticing."""
+    _, secret = enabled_user(clock)
+    tab.goto(live_server.url)
+    log_in(tab, password="wrong")
+    expect(error(tab)).to_have_text("Wrong username or password.")
+    expect(heading(tab, "Log in")).to_be_visible()
+
+    log_in(tab)
+    expect(heading(tab, "Second step")).to_be_visible()
+    clock.shift(twofactor_settings.PENDING_TOKEN_LIFETIME.total_seconds() + 1)
+    code = code_at(secret, time.time())
+    submit(tab, "Enter the code from your app, or a recovery code", code, "Continue")
+    expect(error(tab)).to_have_text(TOO_LONG)
+    expect(tab.get_by_label("Username")).to_be_focused()
+
+    log_in(tab)  # the code was not spent by the refused attempt
+    submit(tab, "Enter the code from your app, or a recovery code", code, "Continue")
+    expect(tab.get_by_test_id("me")).to_contain_text('"two_factor_enabled": true')
+    expect(tab.get_by_test_id("methods")).to_have_text("pwd, mfa, otp")
+
+    # The access token expires; the page refreshes it, and the claim stays.
+    clock.shift(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds() + 1)
+    off = "To turn 2FA off, enter a code from your app or a recovery code"
+    submit(tab, off, code_at(secret, time.time()), "Turn 2FA off")
+    expect(tab.get_by_test_id("status")).to_have_text("Two-factor authentication is off.")
+    expect(tab.get_by_test_id("methods")).to_have_text("pwd, mfa, otp")
