@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest.importorskip("drf_spectacular", reason="the openapi extra is not installed")
+
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
