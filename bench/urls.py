@@ -1,0 +1,28 @@
+"""The example project's URLs plus the baselines the benchmark compares against.
+
+The two protected views differ only in their permission class and sit side by
+side, so URL resolution costs both the same.
+"""
+
+from __future__ import annotations
+
+from django.urls import path
+from rest_framework.permissions import IsAuthenticated
+from rest_framework_simplejwt.views import TokenObtainPairView
+
+from example.urls import urlpatterns as example_urlpatterns
+from example.views import MeView
+
+
+class PlainMeView(MeView):
+    """The example's ``api/me/`` behind DRF's own ``IsAuthenticated``."""
+
+    permission_classes = [IsAuthenticated]
+
+
+urlpatterns = [
+    path("bench/me/twofactor/", MeView.as_view()),
+    path("bench/me/plain/", PlainMeView.as_view()),
+    path("bench/simplejwt/login/", TokenObtainPairView.as_view()),
+    *example_urlpatterns,
+]
