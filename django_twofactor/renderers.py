@@ -10,30 +10,35 @@ from rest_framework.renderers import BaseRenderer
 from . import qrcodes
 
 
-class PNGQRCodeRenderer(BaseRenderer):
+class QRCodeRenderer(BaseRenderer):
+    """The QR code of the payload's ``otpauth_url``, in the subclass's format."""
+
+    def image(self, url: str) -> bytes:
+        raise NotImplementedError
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        return self.image(data["otpauth_url"])
+
+
+class PNGQRCodeRenderer(QRCodeRenderer):
     media_type = "image/png"
     format = "png"
     charset = None
     render_style = "binary"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        return qrcodes.png(data["otpauth_url"])
+    def image(self, url: str) -> bytes:
+        return qrcodes.png(url)
 
 
-class SVGQRCodeRenderer(BaseRenderer):
+class SVGQRCodeRenderer(QRCodeRenderer):
     media_type = "image/svg+xml"
     format = "svg"
     charset = "utf-8"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        return qrcodes.svg(data["otpauth_url"])
+    def image(self, url: str) -> bytes:
+        return qrcodes.svg(url)
