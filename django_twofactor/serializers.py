@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -10,11 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
-from . import recovery, totp
+from .codes import SubmittedCode, classify
 from .conf import twofactor_settings
-
-TOTP = "totp"
-RECOVERY = "recovery"
 
 
 class StrictCharField(serializers.CharField):
@@ -32,12 +28,6 @@ class StrictCharField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
-@dataclass(frozen=True)
-class SubmittedCode:
-    kind: str  # TOTP or RECOVERY
-    value: str  # digits of a TOTP code, or the canonical recovery code
-
-
 class CodeSerializer(serializers.Serializer[Any]):
     """``{"code"}``: a TOTP code and, where the view allows it, a recovery code."""
 
@@ -49,22 +39,15 @@ class CodeSerializer(serializers.Serializer[Any]):
 
     def validate_code(self, value: str) -> SubmittedCode:
         digits = twofactor_settings.DIGITS
-        parsed = totp.parse_code(value, digits)
-        if parsed is not None:
-            return SubmittedCode(TOTP, parsed)
-        if self.allow_recovery:
-            canonical = recovery.normalize(value)
-            if canonical is not None:
-                return SubmittedCode(RECOVERY, canonical)
-            raise serializers.ValidationError(
-                _("Enter the %(digits)d-digit code from your app or a recovery code.")
-                % {"digits": digits},
-                code="malformed_code",
-            )
-        raise serializers.ValidationError(
-            _("Enter the %(digits)d-digit code from your app.") % {"digits": digits},
-            code="malformed_code",
+        code = classify(value, digits, allow_recovery=self.allow_recovery)
+        if code is not None:
+            return code
+        message = (
+            _("Enter the %(digits)d-digit code from your app or a recovery code.")
+            if self.allow_recovery
+            else _("Enter the %(digits)d-digit code from your app.")
         )
+        raise serializers.ValidationError(message % {"digits": digits}, code="malformed_code")
 
 
 class LoginSerializer(serializers.Serializer[Any]):

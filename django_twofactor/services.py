@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from . import attempts, crypto, recovery, signals, totp
+from .codes import RECOVERY, TOTP, SubmittedCode
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
     AlreadyEnabled,
@@ -28,7 +29,6 @@ from .exceptions import (
     SetupNotStarted,
 )
 from .models import RecoveryCode
-from .serializers import RECOVERY, TOTP, SubmittedCode
 from .tokens import (
     MULTI_FACTOR,
     ONE_TIME_PASSWORD,

@@ -18,6 +18,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 
 from . import qrcodes, services
 from .authentication import PendingTokenAuthentication
+from .codes import SubmittedCode
 from .conf import jwt_settings
 from .exceptions import add_error_code
 from .parsers import SafeJSONParser
@@ -69,10 +70,11 @@ class TwoFactorAPIView(TwoFactorBaseView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsTwoFactorAuthenticated]
 
-    def code(self, request: Request, *, allow_recovery: bool) -> Any:
+    def code(self, request: Request, *, allow_recovery: bool) -> SubmittedCode:
         serializer = CodeSerializer(data=request.data, allow_recovery=allow_recovery)
         serializer.is_valid(raise_exception=True)
-        return serializer.validated_data["code"]
+        code: SubmittedCode = serializer.validated_data["code"]
+        return code
 
 
 class LoginView(TwoFactorAPIView):

@@ -22,8 +22,8 @@ from django.conf import settings
 from PIL import Image
 
 from django_twofactor import crypto, services
+from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.conf import twofactor_settings
-from django_twofactor.serializers import TOTP, SubmittedCode
 from tests.conftest import PASSWORD, code_at, make_user, wrong_code
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,8 +22,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from django_twofactor import attempts, crypto, recovery, services, totp
+from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.models import RecoveryCode
-from django_twofactor.serializers import TOTP, SubmittedCode
 from tests.conftest import bearer, code_at, log_in, make_user
 
 THREADS = 16

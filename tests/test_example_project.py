@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from django_twofactor import services
+from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.models import RecoveryCode
-from django_twofactor.serializers import TOTP, SubmittedCode
 from tests.conftest import bearer, code_at
 
 PUBLIC_FIELDS = {"id", "username", "email", "two_factor_enabled"}

@@ -6,14 +6,12 @@ import pytest
 from django.test import override_settings
 from rest_framework.exceptions import ValidationError
 
+from django_twofactor.codes import RECOVERY, TOTP, SubmittedCode
 from django_twofactor.serializers import (
-    RECOVERY,
-    TOTP,
     CodeSerializer,
     LoginSerializer,
     RefreshSerializer,
     StrictCharField,
-    SubmittedCode,
 )
 
 NOT_STRINGS = [123456, 12345.6, True, False, ["123456"], {"code": "123456"}, b"123456"]

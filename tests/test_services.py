@@ -13,8 +13,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_twofactor import attempts, crypto, exceptions, recovery, services
+from django_twofactor.codes import RECOVERY, TOTP, SubmittedCode
 from django_twofactor.models import RecoveryCode
-from django_twofactor.serializers import RECOVERY, TOTP, SubmittedCode
 from tests.conftest import START, code_at
 
 STEP0 = START // 30  # the step of the turn-on code in the ``enabled`` fixture

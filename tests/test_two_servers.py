@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 
 from django_twofactor import services, totp
-from django_twofactor.serializers import TOTP, SubmittedCode
+from django_twofactor.codes import TOTP, SubmittedCode
 from tests.conftest import PASSWORD, code_at, make_user
 from tests.servers import Server, running_servers, server_env
 

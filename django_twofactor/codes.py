@@ -1,0 +1,25 @@
+"""A submitted code, classified: what the serializers hand to the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import recovery, totp
+
+TOTP = "totp"
+RECOVERY = "recovery"
+
+
+@dataclass(frozen=True)
+class SubmittedCode:
+    kind: str  # TOTP or RECOVERY
+    value: str  # digits of a TOTP code, or the canonical recovery code
+
+
+def classify(value: str, digits: int, *, allow_recovery: bool) -> SubmittedCode | None:
+    """A TOTP code of ``digits`` digits, else (if allowed) a recovery code, else ``None``."""
+    parsed = totp.parse_code(value, digits)
+    if parsed is not None:
+        return SubmittedCode(TOTP, parsed)
+    canonical = recovery.normalize(value) if allow_recovery else None
+    return SubmittedCode(RECOVERY, canonical) if canonical is not None else None
