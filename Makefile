@@ -61,7 +61,8 @@ tox: $(STAMP)
 
 # The oldest and the newest supported pairs, as CI runs them.
 tox-ci: $(STAMP)
-	$(BIN)/tox run -e py310-django42,py313-django61 --discover $(PYTHONS) $(TOX_ARGS)
+	$(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner -e py310-django42,py313-django61 \
+		--discover $(PYTHONS) $(TOX_ARGS)
 
 # One table, measured side by side; BENCH_ARGS=--quick for a shorter run.
 bench: $(STAMP)

@@ -12,11 +12,12 @@ from django_twofactor import services
 HOWTO = """\
 Demo user ready: username "{username}", password "{password}".
 
-Try the flow with curl while `make demo` serves http://127.0.0.1:8000/ :
-  curl -s -X POST http://127.0.0.1:8000/api/auth/login/ \\
-       -H 'Content-Type: application/json' \\
-       -d '{{"username": "{username}", "password": "{password}"}}'
-README.rst ("The flow") walks through every next step.
+While `make demo` serves the example project:
+  - open http://127.0.0.1:8000/ and walk through the flow in the browser, or
+  - start it with curl (README.rst, "The flow, with curl", has every step):
+      curl -s -X POST http://127.0.0.1:8000/api/auth/login/ \\
+           -H 'Content-Type: application/json' \\
+           -d '{{"username": "{username}", "password": "{password}"}}'
 """
 
 
