@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.http import Http404
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
 from . import qrcodes
@@ -42,3 +45,18 @@ class SVGQRCodeRenderer(QRCodeRenderer):
 
     def image(self, url: str) -> bytes:
         return qrcodes.svg(url)
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """An unknown ``?format=`` is 406 Not Acceptable, like an unknown ``Accept``.
+
+    DRF answers 404 there, which reads as "no such endpoint".
+    """
+
+    def select_renderer(
+        self, request: Any, renderers: Any, format_suffix: str | None = None
+    ) -> Any:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404 as exc:
+            raise NotAcceptable(available_renderers=renderers) from exc

@@ -23,7 +23,7 @@ from .conf import jwt_settings
 from .exceptions import add_error_code
 from .parsers import SafeJSONParser
 from .permissions import IsTwoFactorAuthenticated
-from .renderers import PNGQRCodeRenderer, SVGQRCodeRenderer
+from .renderers import FormatNegotiation, PNGQRCodeRenderer, SVGQRCodeRenderer
 from .serializers import CodeSerializer, LoginSerializer, RefreshSerializer
 from .tokens import methods_of
 
@@ -107,6 +107,7 @@ class AuthenticateView(TwoFactorAPIView):
 
 class GenerateView(TwoFactorAPIView):
     renderer_classes = [JSONRenderer, PNGQRCodeRenderer, SVGQRCodeRenderer]
+    content_negotiation_class = FormatNegotiation
 
     def post(self, request: Request) -> Response:
         setup = services.begin_setup(request.user)

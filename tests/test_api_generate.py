@@ -177,7 +177,7 @@ def test_a_password_only_token_is_403_while_2fa_is_on(extra, set_up, api, clock)
 
 
 @pytest.mark.parametrize("extra", [{"HTTP_ACCEPT": "text/html"}, {"QUERY_STRING": "format=pdf"}])
-def test_an_unknown_format_is_4xx_and_changes_nothing(extra, set_up, api, clock):
+def test_an_unknown_format_is_406_and_changes_nothing(extra, set_up, api, clock):
     with only_counter_changes(set_up.user):
         response = generate(api, set_up, **extra)
-    assert 400 <= response.status_code < 500
+    assert_error(response, 406, "not_acceptable")
