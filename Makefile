@@ -57,7 +57,7 @@ wheel-check: $(STAMP)
 	$(BIN)/twine check --strict dist/*
 
 tox: $(STAMP)
-	$(BIN)/tox run-parallel --parallel 2 --discover $(PYTHONS) $(TOX_ARGS)
+	$(BIN)/tox run-parallel --parallel 2 --parallel-no-spinner --discover $(PYTHONS) $(TOX_ARGS)
 
 # The oldest and the newest supported pairs, as CI runs them.
 tox-ci: $(STAMP)
