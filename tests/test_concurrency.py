@@ -24,12 +24,11 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from django_twofactor import attempts, crypto, recovery, services, totp
 from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.models import RecoveryCode
+from tests.api_helpers import AUTHENTICATE, TURN_ON
 from tests.conftest import bearer, code_at, log_in, make_user
 
 THREADS = 16
 ROUNDS = 5
-AUTHENTICATE = "/api/auth/2fa/authenticate/"
-TURN_ON = "/api/auth/2fa/turn-on/"
 
 pytestmark = [
     pytest.mark.postgres,

@@ -24,12 +24,12 @@ from rest_framework.test import APIClient
 
 import django_twofactor
 from django_twofactor.tokens import PASSWORD, full_tokens
+from tests.api_helpers import AUTHENTICATE
 from tests.conftest import PASSWORD as USER_PASSWORD
 from tests.conftest import bearer, wrong_code
 
 LOCALE_DIR = Path(django_twofactor.__file__).resolve().parent / "locale"
 NPLURALS = {"de": 2, "fr": 2, "pl": 3}
-AUTHENTICATE = "/api/auth/2fa/authenticate/"
 LOCALE_MIDDLEWARE = "django.middleware.locale.LocaleMiddleware"
 
 

@@ -18,19 +18,21 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 from django_twofactor.tokens import full_tokens
 from example.views import MeView
+from tests.api_helpers import (
+    AUTHENTICATE,
+    GENERATE,
+    LOGIN,
+    ME,
+    RECOVERY_CODES,
+    STATUS,
+    TURN_OFF,
+    TURN_ON,
+)
 from tests.conftest import PASSWORD, bearer, code_at, make_user, wrong_code
 
 GUARDED = "/q/guarded/"
 BASELINE = "/q/baseline/"
 SIMPLEJWT_LOGIN = "/q/simplejwt-login/"
-LOGIN = "/api/auth/login/"
-AUTHENTICATE = "/api/auth/2fa/authenticate/"
-GENERATE = "/api/auth/2fa/generate/"
-TURN_ON = "/api/auth/2fa/turn-on/"
-TURN_OFF = "/api/auth/2fa/turn-off/"
-STATUS = "/api/auth/2fa/"
-RECOVERY_CODES = "/api/auth/2fa/recovery-codes/"
-ME = "/api/me/"
 
 # Reading the user row is JWTAuthentication's one query; the permission adds none.
 AUTHENTICATED_USER = 1

@@ -20,10 +20,10 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 
 from django_twofactor import services, totp
 from django_twofactor.codes import TOTP, SubmittedCode
+from tests.api_helpers import AUTHENTICATE
 from tests.conftest import PASSWORD, code_at, make_user
 from tests.servers import Server, running_servers, server_env
 
-AUTHENTICATE = "/api/auth/2fa/authenticate/"
 FRESH_MARGIN = 5.0  # seconds a step must still have left when a code is computed
 
 pytestmark = [
