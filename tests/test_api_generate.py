@@ -35,7 +35,10 @@ def generate(api, account, **extra):
 def read_qr(png: bytes) -> list[str]:
     assert png.startswith(PNG_MAGIC)
     image = Image.open(io.BytesIO(png)).convert("L")
-    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    return [
+        barcode.text
+        for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
 
 
 def stored_secret(account) -> str:

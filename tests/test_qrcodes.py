@@ -25,7 +25,15 @@ URLS = [
 
 
 def read(image: Image.Image) -> list[str]:
-    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    """The QR codes zxing-cpp finds in ``image``.
+
+    Read as QR only: in about one random code in two hundred, zxing-cpp also
+    reports a spurious 4-digit ITF (1D) barcode inside the QR's modules.
+    """
+    return [
+        barcode.text
+        for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
 
 
 @pytest.mark.parametrize("url", URLS)
@@ -82,3 +90,11 @@ def test_svg_rendered_by_librsvg_decodes(url):
         check=True,
     ).stdout
     assert read(Image.open(io.BytesIO(rendered))) == [url]
+
+
+def test_random_secrets_all_decode():
+    """A hundred fresh secrets, each QR read back to exactly its URL."""
+    params = totp.TotpParameters(6, 30, "SHA1", 1, "django-twofactor demo")
+    for _ in range(100):
+        url = totp.otpauth_url(totp.new_secret(), "alice", params)
+        assert read(Image.open(io.BytesIO(qrcodes.png(url)))) == [url]
