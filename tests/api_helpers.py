@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
 from django_twofactor import totp
 from django_twofactor.models import RecoveryCode
 from django_twofactor.tokens import full_tokens, pending_token
-from tests.conftest import PASSWORD, bearer
+from tests.conftest import PASSWORD, bearer, wrong_code
 
 LOGIN = "/api/auth/login/"
 REFRESH = "/api/auth/refresh/"
@@ -48,15 +49,8 @@ def now_code(secret: str, offset: int = 0) -> str:
     return totp.code_for_step(secret, totp.time_step(params) + offset, params)
 
 
-def wrong_code(secret: str) -> str:
-    """A well-formed code that no step near now produces."""
-    params = totp.TotpParameters.from_settings()
-    step = totp.time_step(params)
-    near = {totp.code_for_step(secret, s, params) for s in range(step - 3, step + 4)}
-    return next(c for c in (str(d) * params.digits for d in range(10)) if c not in near)
-
-
 WRONG_RECOVERY_CODE = "aaaaa-bbbbb"
+RECOVERY_CODE = re.compile(r"^[a-z2-7]{5}-[a-z2-7]{5}$")
 
 
 def post_code(api: APIClient, url: str, token: str, code: Any) -> Any:

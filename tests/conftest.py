@@ -20,11 +20,12 @@ def code_at(secret: str, at: float) -> str:
     return totp.code_at(secret, totp.TotpParameters.from_settings(), at)
 
 
-def wrong_code(secret: str, at: float) -> str:
-    """A well-formed code valid at no step of the window around ``at``."""
+def wrong_code(secret: str, at: float | None = None) -> str:
+    """A well-formed code that no step within three of ``at`` (default: now) produces."""
     params = totp.TotpParameters.from_settings()
-    valid = {code_at(secret, at + offset * params.period) for offset in (-1, 0, 1)}
-    return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+    step = totp.time_step(params, at)
+    near = {totp.code_for_step(secret, s, params) for s in range(step - 3, step + 4)}
+    return next(c for c in (str(d) * params.digits for d in range(10)) if c not in near)
 
 
 @dataclass

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from django_twofactor.models import RecoveryCode
 from tests.api_helpers import (
     AUTHENTICATE,
     BAD_CREDENTIALS,
+    RECOVERY_CODE,
     RECOVERY_CODES,
     STATUS,
     assert_code_error,
@@ -26,8 +25,6 @@ from tests.api_helpers import (
     wrong_code,
 )
 from tests.conftest import START, bearer, code_at
-
-RECOVERY_CODE = re.compile(r"^[a-z2-7]{5}-[a-z2-7]{5}$")
 
 
 def regenerate(api, account, code):

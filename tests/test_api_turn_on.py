@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from django_twofactor.models import RecoveryCode
 from tests.api_helpers import (
     BAD_CREDENTIALS,
     ME,
+    RECOVERY_CODE,
     TURN_ON,
     assert_code_error,
     assert_error,
@@ -24,8 +23,6 @@ from tests.api_helpers import (
     wrong_code,
 )
 from tests.conftest import bearer
-
-RECOVERY_CODE = re.compile(r"^[a-z2-7]{5}-[a-z2-7]{5}$")
 
 
 def turn_on(api, account, code):

@@ -25,7 +25,7 @@ from django_twofactor import attempts, crypto, recovery, services, totp
 from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.models import RecoveryCode
 from tests.api_helpers import AUTHENTICATE, TURN_ON
-from tests.conftest import bearer, code_at, log_in, make_user
+from tests.conftest import bearer, code_at, log_in, make_user, wrong_code
 
 THREADS = 16
 ROUNDS = 5
@@ -127,13 +127,6 @@ def two_factor_user(username: str) -> tuple[Any, str, list[str]]:
 
 def pending_tokens(username: str) -> list[str]:
     return [log_in(APIClient(), username)["pending_token"] for _ in range(THREADS)]
-
-
-def wrong_code(secret: str) -> str:
-    """A well-formed code that matches no step of the window around now."""
-    period = totp.TotpParameters.from_settings().period
-    valid = {code_at(secret, time.time() + k * period) for k in range(-2, 3)}
-    return next(c for c in (str(d) * 6 for d in range(10)) if c not in valid)
 
 
 def current_step() -> int:

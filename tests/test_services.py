@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_twofactor import attempts, crypto, exceptions, recovery, services
 from django_twofactor.codes import RECOVERY, TOTP, SubmittedCode
 from django_twofactor.models import RecoveryCode
-from tests.conftest import START, code_at
+from tests.conftest import START, code_at, wrong_code
 
 STEP0 = START // 30  # the step of the turn-on code in the ``enabled`` fixture
 
@@ -197,10 +197,7 @@ def test_record_failure_counts_from_the_database_not_the_object(enabled):
 
 
 def wrong(secret: str) -> SubmittedCode:
-    window = {code_at(secret, time.time() + d) for d in (-30, 0, 30)}
-    return SubmittedCode(
-        TOTP, next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
-    )
+    return SubmittedCode(TOTP, wrong_code(secret))
 
 
 def test_lockout_then_wait_then_success_resets(enabled, clock):

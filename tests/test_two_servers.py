@@ -21,7 +21,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 from django_twofactor import services, totp
 from django_twofactor.codes import TOTP, SubmittedCode
 from tests.api_helpers import AUTHENTICATE
-from tests.conftest import PASSWORD, code_at, make_user
+from tests.conftest import PASSWORD, code_at, make_user, wrong_code
 from tests.servers import Server, running_servers, server_env
 
 FRESH_MARGIN = 5.0  # seconds a step must still have left when a code is computed
@@ -106,12 +106,6 @@ def wait_for_fresh_step() -> None:
     while current_step() == step and time.monotonic() < deadline:
         time.sleep(0.05)
     assert current_step() != step, "the clock did not reach the next step"
-
-
-def wrong_code(secret: str) -> str:
-    period = totp.TotpParameters.from_settings().period
-    valid = {code_at(secret, time.time() + k * period) for k in range(-2, 3)}
-    return next(c for c in (str(d) * 6 for d in range(10)) if c not in valid)
 
 
 def test_code_accepted_on_one_server_is_refused_on_the_other(servers):
