@@ -11,13 +11,10 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
-from rest_framework.response import Response
 
-from django_twofactor.schema import FORBIDDEN, UNAUTHORIZED, error_responses
+from django_twofactor.schema import FORBIDDEN, UNAUTHORIZED, documented, error_responses
 
 from .views import MeSerializer
 
@@ -26,21 +23,18 @@ class MeViewSchema(OpenApiViewExtension):
     target_class = "example.views.MeView"
 
     def view_replacement(self) -> type[Any]:
-        class Documented(self.target_class):
-            @extend_schema(
-                operation_id="me",
-                summary="The current user",
-                description="Needs a full token that passes `IsTwoFactorAuthenticated`.",
-                tags=["demo"],
-                responses={
-                    (200, "application/json"): MeSerializer,
-                    **error_responses({401: UNAUTHORIZED, 403: FORBIDDEN}),
-                },
-            )
-            def get(self, request: Request) -> Response:
-                return super().get(request)
-
-        return Documented
+        return documented(
+            self.target,
+            "get",
+            operation_id="me",
+            summary="The current user",
+            description="Needs a full token that passes `IsTwoFactorAuthenticated`.",
+            tags=["demo"],
+            responses={
+                (200, "application/json"): MeSerializer,
+                **error_responses({401: UNAUTHORIZED, 403: FORBIDDEN}),
+            },
+        )
 
 
 public: dict[str, Any] = {"authentication_classes": [], "permission_classes": [AllowAny]}
