@@ -3,8 +3,24 @@
 ``DATABASE_URL`` switches the database to PostgreSQL, as in the example.
 """
 
+import os
+import tempfile
+from pathlib import Path
+
 from example.settings import *  # noqa: F403
+from example.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECRET_KEY = "tests-secret-key-that-is-long-enough-for-hkdf-0123456789abcdef"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# The live server (tests/test_browser.py, tests/test_live_server.py) answers
+# each request in a thread of its own. Django's default in-memory SQLite test
+# database makes all those threads share one connection, and two requests at
+# once (the demo page sends two) then misuse it now and then: "bad parameter or
+# other API misuse", a 500. A file gives each thread its own connection, as a
+# real deployment has; one per process, so parallel runs never meet.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"django-twofactor-tests-{os.getpid()}.sqlite3")
+    }
