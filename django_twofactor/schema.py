@@ -225,6 +225,8 @@ WRONG_CODE = "A wrong, used or ill-formed code: on field `code`."
 FORBIDDEN = "2FA is on and the token lacks `mfa`: `two_factor_required`."
 NOT_ENABLED = "2FA is off: `two_factor_not_enabled`; or `two_factor_secret_unreadable`."
 LOCKED = "Too many wrong codes: `two_factor_locked`, with `Retry-After`."
+UNSUPPORTED = "The body is neither JSON nor form data: `unsupported_media_type`."
+NOT_ACCEPTABLE = "Neither `?format=` nor `Accept` names JSON, PNG or SVG: `not_acceptable`."
 
 
 def documented(view: type, method: str, **schema: Any) -> type:
@@ -282,7 +284,12 @@ class LoginViewSchema(OpenApiViewExtension):
                     description="2FA off: full tokens. 2FA on: a pending token only.",
                 ),
                 (400, JSON): bad_request("LoginBadRequest", LoginRequest, MISSING_FIELD),
-                **error_responses({401: "Wrong credentials or inactive: `no_active_account`."}),
+                **error_responses(
+                    {
+                        401: "Wrong credentials or inactive: `no_active_account`.",
+                        415: UNSUPPORTED,
+                    }
+                ),
             },
         )
 
@@ -301,7 +308,9 @@ class RefreshViewSchema(OpenApiViewExtension):
             responses={
                 (200, JSON): OpenApiResponse(AccessToken, description="A new access token."),
                 (400, JSON): bad_request("RefreshBadRequest", RefreshRequest, MISSING_FIELD),
-                **error_responses({401: "The refresh token is bad, expired or blacklisted."}),
+                **error_responses(
+                    {401: "The refresh token is bad, expired or blacklisted.", 415: UNSUPPORTED}
+                ),
             },
         )
 
@@ -329,6 +338,7 @@ class AuthenticateViewSchema(OpenApiViewExtension):
                         401: "No pending token, or a bad or expired one.",
                         409: "2FA is off for the user: `two_factor_not_enabled`; or "
                         "`two_factor_secret_unreadable`.",
+                        415: UNSUPPORTED,
                         429: LOCKED,
                     }
                 ),
@@ -367,6 +377,7 @@ class GenerateViewSchema(OpenApiViewExtension):
                     {
                         401: UNAUTHORIZED,
                         403: FORBIDDEN,
+                        406: NOT_ACCEPTABLE,
                         409: "2FA is already on: `two_factor_already_enabled`.",
                     }
                 ),
@@ -400,6 +411,7 @@ class TurnOnViewSchema(OpenApiViewExtension):
                         403: FORBIDDEN,
                         409: "`two_factor_already_enabled`; `two_factor_setup_not_started` "
                         "before generate; or `two_factor_secret_unreadable`.",
+                        415: UNSUPPORTED,
                         429: LOCKED,
                     }
                 ),
@@ -427,6 +439,7 @@ class TurnOffViewSchema(OpenApiViewExtension):
                         401: UNAUTHORIZED,
                         403: FORBIDDEN,
                         409: NOT_ENABLED,
+                        415: UNSUPPORTED,
                         429: LOCKED,
                     }
                 ),
@@ -473,6 +486,7 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
                         401: UNAUTHORIZED,
                         403: FORBIDDEN,
                         409: NOT_ENABLED,
+                        415: UNSUPPORTED,
                         429: LOCKED,
                     }
                 ),

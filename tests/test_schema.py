@@ -36,15 +36,17 @@ GENERATE, TURN_ON = "/api/auth/2fa/generate/", "/api/auth/2fa/turn-on/"
 TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"
 
 # CONTRACT.md §5: every status each endpoint can answer, and no other.
+# A body of another media type is a 415 wherever a body is read; generate's
+# content negotiation answers 406 to a format it does not offer.
 EXPECTED = {
-    (LOGIN, "post"): {"200", "400", "401"},
-    (REFRESH, "post"): {"200", "400", "401"},
+    (LOGIN, "post"): {"200", "400", "401", "415"},
+    (REFRESH, "post"): {"200", "400", "401", "415"},
     (STATUS, "get"): {"200", "401", "403"},
-    (AUTHENTICATE, "post"): {"200", "400", "401", "409", "429"},
-    (GENERATE, "post"): {"200", "401", "403", "409"},
-    (TURN_ON, "post"): {"200", "400", "401", "403", "409", "429"},
-    (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "429"},
-    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "429"},
+    (AUTHENTICATE, "post"): {"200", "400", "401", "409", "415", "429"},
+    (GENERATE, "post"): {"200", "401", "403", "406", "409"},
+    (TURN_ON, "post"): {"200", "400", "401", "403", "409", "415", "429"},
+    (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "415", "429"},
+    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "415", "429"},
     (ME, "get"): {"200", "401", "403"},
 }
 CODE_ENDPOINTS = [AUTHENTICATE, TURN_ON, TURN_OFF, RECOVERY_CODES]
@@ -154,10 +156,10 @@ def test_request_bodies(schema):
 
 
 def test_errors_are_json_with_detail_and_code(schema):
-    """401/403/409/429 bodies promise `detail` and `code`; a 429 promises Retry-After."""
+    """401/403/406/409/415/429 bodies promise `detail` and `code`; a 429 promises Retry-After."""
     for (path, method), codes in EXPECTED.items():
         responses = schema["paths"][path][method]["responses"]
-        for status in codes & {"401", "403", "409", "429"}:
+        for status in codes & {"401", "403", "406", "409", "415", "429"}:
             content = responses[status]["content"]
             assert set(content) == {JSON}, (path, status)
             error = resolve(schema, content[JSON]["schema"])
@@ -240,12 +242,13 @@ def test_success_responses_match_the_schema(schema, plain, api, clock):
 
 
 def test_error_responses_match_the_schema(schema, enabled, api, clock):
-    """400 (both shapes), 401, 403, 409 and 429 bodies are the documented ones."""
+    """400 (both shapes), 401, 403, 406, 409, 415 and 429 bodies are the documented ones."""
     mfa = bearer(enabled.tokens["access"])
     no_mfa = bearer(full_tokens(enabled.user, ["pwd"])["access"])
     login = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
     pending = pending_of(login)
     wrong = {"code": wrong_code(enabled.secret, time.time())}
+    mfa_posts = [(path, mfa) for path in (TURN_ON, TURN_OFF, RECOVERY_CODES)]
 
     def status(path: str, method: str = "post", data: Any = None, **extra: Any) -> int:
         response = getattr(api, method)(path, data, format="json", **extra)
@@ -266,6 +269,10 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
         assert conforms(schema, path, "post", not_json) == 400
         assert not_json.json()["code"] == "parse_error"
     assert conforms(schema, GENERATE, "post", api.post(f"{GENERATE}?format=png", **mfa)) == 409
+    assert conforms(schema, GENERATE, "post", api.post(f"{GENERATE}?format=gif", **mfa)) == 406
+    for path, token in [(LOGIN, {}), (REFRESH, {}), (AUTHENTICATE, pending), *mfa_posts]:
+        as_text = api.post(path, "code=1", content_type="text/plain", **token)
+        assert conforms(schema, path, "post", as_text) == 415
     assert status(TURN_ON, data=wrong, **mfa) == 409
 
     for _ in range(twofactor_settings.MAX_FAILED_ATTEMPTS):
