@@ -78,6 +78,21 @@ def test_the_same_code_is_accepted_once(enabled, api, clock):
     assert_code_error(replay, "invalid_code")
 
 
+def test_one_pending_token_allows_retries_but_each_use_needs_a_fresh_code(enabled, api, clock):
+    """The pending token lives until it expires, so a mistyped code can be retried;
+    using it again never replays a code."""
+    pending = pending_login(api)
+    wrong = post_code(api, AUTHENTICATE, pending, wrong_code(enabled.secret))
+    assert_code_error(wrong, "invalid_code")
+    code = now_code(enabled.secret)
+    assert post_code(api, AUTHENTICATE, pending, code).status_code == 200
+    with only_counter_changes(enabled.user, by=1):
+        replay = post_code(api, AUTHENTICATE, pending, code)
+    assert_code_error(replay, "invalid_code")
+    clock.shift(30)
+    assert post_code(api, AUTHENTICATE, pending, now_code(enabled.secret)).status_code == 200
+
+
 def test_an_earlier_steps_code_is_refused_after_a_later_one(enabled, api, clock):
     """RFC 6238 §5.2: after step s is accepted, no step <= s is."""
     later, earlier = now_code(enabled.secret, offset=1), now_code(enabled.secret)
