@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import hypothesis
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
@@ -14,6 +15,13 @@ from django_twofactor import services, totp
 
 PASSWORD = "correct horse battery staple"
 START = 1_800_000_000  # a time-step boundary (divisible by 30)
+
+# Timing belongs in the benchmark, not in tests: no deadline per example and no
+# health check that times data generation, so a busy CI machine fails nothing.
+hypothesis.settings.register_profile(
+    "twofactor", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+hypothesis.settings.load_profile("twofactor")
 
 
 def code_at(secret: str, at: float) -> str:

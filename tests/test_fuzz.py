@@ -75,7 +75,11 @@ ENDPOINTS = {
 }
 ALLOWED_TO_CHANGE = {"two_factor_failed_attempts", "two_factor_locked_until"}
 FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    suppress_health_check=[
+        *settings.default.suppress_health_check,
+        HealthCheck.function_scoped_fixture,  # send() unlocks the user after each example
+    ],
 )
 
 
