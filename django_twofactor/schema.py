@@ -309,7 +309,12 @@ class RefreshViewSchema(OpenApiViewExtension):
                 (200, JSON): OpenApiResponse(AccessToken, description="A new access token."),
                 (400, JSON): bad_request("RefreshBadRequest", RefreshRequest, MISSING_FIELD),
                 **error_responses(
-                    {401: "The refresh token is bad, expired or blacklisted.", 415: UNSUPPORTED}
+                    {
+                        401: "The refresh token is bad, expired or blacklisted "
+                        "(`token_not_valid`), or its user was deleted or is inactive "
+                        "(`no_active_account`).",
+                        415: UNSUPPORTED,
+                    }
                 ),
             },
         )

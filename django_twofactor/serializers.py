@@ -1,14 +1,21 @@
-"""Input validation only: shapes and formats, never account state."""
+"""Input validation: shapes and formats, never account state.
+
+The one exception is ``RefreshSerializer``: SimpleJWT's refresh serializer
+checks the token's owner itself, and this one makes that check total.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
+from .authentication import live_owner
 from .codes import SubmittedCode, classify
 from .conf import twofactor_settings
 
@@ -63,4 +70,26 @@ class LoginSerializer(serializers.Serializer[Any]):
 
 
 class RefreshSerializer(TokenRefreshSerializer):
+    """SimpleJWT's refresh, for live accounts only, whatever the SimpleJWT version.
+
+    SimpleJWT 5.5 answers the refresh token of a deleted user with a 500 and
+    5.3 with a new access token. Here a deleted or inactive user, or an id that
+    names no one, is 401 ``no_active_account``.
+    """
+
     refresh = StrictCharField(max_length=4096)
+    default_error_messages = {
+        "no_active_account": _("No active account found for the given token."),
+    }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        payload = self.token_class(attrs["refresh"]).payload  # TokenError: the view's 401
+        if live_owner(payload) is None:
+            raise self.no_active_account()
+        try:
+            return super().validate(attrs)
+        except ObjectDoesNotExist as exc:  # deleted since live_owner() read it
+            raise self.no_active_account() from exc
+
+    def no_active_account(self) -> AuthenticationFailed:
+        return AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")

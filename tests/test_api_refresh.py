@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import jwt
 import pytest
+from django.contrib.auth import get_user_model
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
+from django_twofactor.conf import jwt_settings
 from tests.api_helpers import (
     AUTHENTICATE,
     ME,
@@ -84,6 +89,35 @@ def test_anything_but_a_live_refresh_token_is_401(kind, enabled, api, clock):
     with only_counter_changes(enabled.user):
         response = refresh(api, token)
     assert_error(response, 401, "token_not_valid")
+
+
+@pytest.mark.parametrize("gone", ["deleted", "inactive"])
+def test_the_refresh_token_of_a_deleted_or_inactive_user_is_401(gone, plain, api, clock):
+    """Not a 500 (SimpleJWT 5.5) and not a new access token (SimpleJWT 5.3)."""
+    if gone == "deleted":
+        plain.user.delete()
+    else:
+        plain.user.is_active = False
+        plain.user.save(update_fields=["is_active"])
+    assert_error(refresh(api, plain.tokens["refresh"]), 401, "no_active_account")
+
+
+@pytest.mark.parametrize(
+    "user_id", ["abc", [1], {"id": 1}, "", None], ids=["text", "list", "object", "blank", "none"]
+)
+def test_a_signed_refresh_token_naming_no_user_is_401(user_id, plain, api, clock):
+    """An id the user model cannot hold (say, after its key type changed) names no one."""
+    payload = claims(plain.tokens["refresh"])
+    payload["user_id"] = user_id
+    signed = jwt.encode(payload, jwt_settings().SIGNING_KEY, "HS256")
+    assert_error(refresh(api, signed), 401, "no_active_account")
+
+
+def test_a_user_deleted_during_the_refresh_is_401(plain, api, clock):
+    """Deleted after the package's check and before SimpleJWT's own lookup."""
+    gone = get_user_model().DoesNotExist("deleted meanwhile")
+    with mock.patch.object(TokenRefreshSerializer, "validate", side_effect=gone):
+        assert_error(refresh(api, plain.tokens["refresh"]), 401, "no_active_account")
 
 
 def test_a_refresh_token_lives_until_its_lifetime(enabled, api, clock):

@@ -125,6 +125,21 @@ def test_conflict_is_german_with_english_code(enabled, localized):
     }
 
 
+def test_refresh_of_a_deleted_user_is_german(plain, localized):
+    plain.user.delete()
+    response = localized.post(
+        "/api/auth/refresh/",
+        {"refresh": plain.tokens["refresh"]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Kein aktives Konto für dieses Token gefunden.",
+        "code": "no_active_account",
+    }
+
+
 def test_lockout_counts_seconds_in_german(enabled, localized, clock):
     """The 429 detail names the wait with the right plural form."""
     pending = lock_out(localized, enabled, "de")
