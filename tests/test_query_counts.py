@@ -24,6 +24,7 @@ from tests.api_helpers import (
     LOGIN,
     ME,
     RECOVERY_CODES,
+    REFRESH,
     STATUS,
     TURN_OFF,
     TURN_ON,
@@ -107,6 +108,16 @@ def test_failed_login_reads_one_row(plain, api, django_assert_num_queries):
     with django_assert_num_queries(1):
         response = api.post(LOGIN, {"username": "alice", "password": "wrong"}, format="json")
     assert response.status_code == 401
+
+
+# Refresh ------------------------------------------------------------------------
+
+
+def test_refresh_reads_the_user_at_most_twice(plain, api, django_assert_max_num_queries):
+    """The package's owner check, plus SimpleJWT's own lookup from 5.4 on (none in 5.3)."""
+    with django_assert_max_num_queries(2):
+        response = api.post(REFRESH, {"refresh": plain.tokens["refresh"]}, format="json")
+    assert response.status_code == 200
 
 
 # Authenticate -------------------------------------------------------------------
