@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-MANAGE := cd example_project && ../$(BIN)/python manage.py
+# The demo runs with DEBUG on and the published demo key; nothing else does.
+MANAGE := cd example_project && DJANGO_DEBUG=1 ../$(BIN)/python manage.py
 HOST := 127.0.0.1:8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432
 # tox finds each interpreter of the matrix here (pyenv's shims hide them from

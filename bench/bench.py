@@ -217,13 +217,20 @@ def bench_login(fx: Fixture, plan: Plan, report: Report) -> None:
 
 
 def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
-    from django_twofactor import crypto, tokens, totp
+    from django.db import transaction
+
+    from django_twofactor import crypto, services, tokens, totp
+    from django_twofactor.models import RecoveryCode
 
     progress("2fa/authenticate/, 2fa/turn-on/, 2fa/generate/: latency and queries")
     secret = totp.new_secret()
     ciphertext = crypto.encrypt(secret)
     authenticating = fx.user("endpoint-auth", secret=secret, enabled=True)
     pending = tokens.pending_token(authenticating)
+    recovering = fx.user("endpoint-recovery", secret=secret, enabled=True)
+    recovery_pending = tokens.pending_token(recovering)
+    with transaction.atomic():
+        recovery_code = services._replace_recovery_codes(recovering)[-1]
     turning_on = fx.user("endpoint-turn-on", secret=secret)
     turn_on_access = tokens.full_tokens(turning_on, ["pwd"])["access"]
     generate_access = tokens.full_tokens(fx.user("endpoint-generate"), ["pwd"])["access"]
@@ -235,13 +242,23 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
     def fresh_step() -> None:
         fx.users.filter(pk=authenticating.pk).update(two_factor_last_step=None)
 
+    def authenticate_with_recovery_code() -> Any:
+        body = {"code": recovery_code}
+        return expect(fx.post("/api/auth/2fa/authenticate/", body, **bearer(recovery_pending)))
+
+    def unspend() -> None:
+        RecoveryCode.objects.filter(user=recovering).update(used_at=None)
+
     def turn_on() -> Any:
         body = {"code": fx.code(secret)}
         return expect(fx.post("/api/auth/2fa/turn-on/", body, **bearer(turn_on_access)))
 
     def set_up_again() -> None:
-        fx.users.filter(pk=turning_on.pk).update(
-            two_factor_enabled=False, two_factor_secret=ciphertext, two_factor_last_step=None
+        fx.users.filter(pk=turning_on.pk).update(  # epoch 0: the access token stays good
+            two_factor_enabled=False,
+            two_factor_secret=ciphertext,
+            two_factor_last_step=None,
+            two_factor_epoch=0,
         )
 
     def generate(accept: str) -> Callable[[], Any]:
@@ -260,6 +277,12 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
     # name -> (set-up outside the timed region, timed call, requests, most queries allowed)
     endpoints: dict[str, tuple[Callable[[], None], Callable[[], Any], int, int | None]] = {
         "2fa/authenticate/ (TOTP code)": (fresh_step, authenticate, plan.endpoint_requests, 3),
+        "2fa/authenticate/ (recovery code)": (
+            unspend,
+            authenticate_with_recovery_code,
+            plan.endpoint_requests,
+            None,
+        ),
         "2fa/turn-on/": (set_up_again, turn_on, plan.endpoint_requests, None),
     }
     formats = {"JSON (PNG data URI)": JSON, "PNG": "image/png", "SVG": "image/svg+xml"}

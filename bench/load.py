@@ -92,6 +92,9 @@ class Gunicorn:
             DJANGO_SETTINGS_MODULE="example.settings",
             DATABASE_URL=database_url,
             DJANGO_DEBUG="0",
+            DJANGO_SECRET_KEY="bench-secret-key-that-is-long-enough-for-hkdf-0123456789",
+            DJANGO_HTTPS="0",  # plain HTTP on loopback
+            DJANGO_LOGIN_RATE="1000000/minute",  # 8 clients log in again and again
         )
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(

@@ -13,7 +13,11 @@ import os
 
 import dj_database_url
 
-from example.settings import *  # noqa: F403
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-secret-key-that-is-long-enough-for-hkdf-0123456789")
+os.environ.setdefault("DJANGO_HTTPS", "0")
+os.environ.setdefault("DJANGO_LOGIN_RATE", "1000000/minute")
+
+from example.settings import *  # noqa: E402, F403
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"

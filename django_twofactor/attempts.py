@@ -17,9 +17,8 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from . import crypto
 from .conf import twofactor_settings
-from .exceptions import AlreadyEnabled, InvalidCode, LockedOut, NotEnabled
+from .exceptions import AlreadyEnabled, Blocked, InvalidCode, LockedOut, NotEnabled
 from .models import RecoveryCode
 
 
@@ -30,10 +29,18 @@ def user_row(user: Any) -> QuerySet[Any]:
 
 def _usable(now: datetime, *, enabled: bool) -> Q:
     not_locked = Q(two_factor_locked_until__isnull=True) | Q(two_factor_locked_until__lte=now)
-    return Q(two_factor_enabled=enabled) & not_locked
+    not_blocked = Q(two_factor_failed_attempts__lt=twofactor_settings.FAILURE_LIMIT)
+    return Q(two_factor_enabled=enabled) & not_locked & not_blocked
+
+
+def is_blocked(user: Any) -> bool:
+    return bool(user.two_factor_failed_attempts >= twofactor_settings.FAILURE_LIMIT)
 
 
 def ensure_not_locked(user: Any) -> None:
+    """Raise ``Blocked`` past ``FAILURE_LIMIT``, ``LockedOut`` while a lock runs."""
+    if is_blocked(user):
+        raise Blocked
     locked_until = user.two_factor_locked_until
     if locked_until is not None and locked_until > timezone.now():
         raise LockedOut(locked_until)
@@ -41,11 +48,12 @@ def ensure_not_locked(user: Any) -> None:
 
 def refuse_by_current_state(user: Any, *, enabled: bool) -> NoReturn:
     """The row changed under this request: report its state, count nothing."""
-    row = user_row(user).values("two_factor_enabled", "two_factor_locked_until").first()
+    fields = ("two_factor_enabled", "two_factor_locked_until", "two_factor_failed_attempts")
+    row = user_row(user).values(*fields).first()
     if row is None:
         raise NotEnabled
-    user.two_factor_enabled = row["two_factor_enabled"]
-    user.two_factor_locked_until = row["two_factor_locked_until"]
+    for name in fields:
+        setattr(user, name, row[name])
     ensure_not_locked(user)
     if user.two_factor_enabled != enabled:
         raise AlreadyEnabled if user.two_factor_enabled else NotEnabled
@@ -57,7 +65,7 @@ def accept_step(user: Any, step: int | None, *, enabling: bool = False) -> bool:
 
     ``enabling``: this is turn-on's first code, which also switches 2FA on,
     and only against the very secret the code was checked with (a concurrent
-    generate replaces it).
+    generate replaces it). It raises the epoch: tokens issued before are void.
     """
     if step is None:
         return False
@@ -72,10 +80,13 @@ def accept_step(user: Any, step: int | None, *, enabling: bool = False) -> bool:
     if enabling:
         condition &= Q(two_factor_secret=user.two_factor_secret)
         changes["two_factor_enabled"] = True
-    if user_row(user).filter(condition).update(**changes) != 1:
+    epoch = {"two_factor_epoch": F("two_factor_epoch") + 1} if enabling else {}
+    if user_row(user).filter(condition).update(**changes, **epoch) != 1:
         return False
     for name, value in changes.items():
         setattr(user, name, value)
+    if enabling:
+        user.two_factor_epoch += 1
     return True
 
 
@@ -86,19 +97,23 @@ class _WrongRecoveryCode(Exception):
 def spend_recovery_code(user: Any, canonical: str) -> bool:
     """Mark the code used if it is the user's and unused; reset the count.
 
-    The user row is updated first: that takes its lock and checks that 2FA
-    is on and not locked in the same statement, so a recovery code is
-    refused while a concurrent wrong guess locks the user.
+    The code's row is found first, outside the transaction, so the one key
+    derivation that costs holds no lock. The user row is then updated: that
+    takes its lock and checks that 2FA is on and not locked in the same
+    statement, so a recovery code is refused while a concurrent wrong guess
+    locks the user. The code is spent by primary key only while still unused,
+    so of concurrent requests with one code exactly one spends it.
     """
+    row = RecoveryCode.objects.unused().matching(user, canonical)
+    if row is None:
+        return False
     now = timezone.now()
     try:
         with transaction.atomic():
             reset = user_row(user).filter(_usable(now, enabled=True))
             if not reset.update(two_factor_failed_attempts=0, two_factor_locked_until=None):
                 refuse_by_current_state(user, enabled=True)
-            spent = RecoveryCode.objects.filter(
-                user=user, code_hash__in=crypto.keyed_hashes(canonical), used_at__isnull=True
-            ).update(used_at=now)
+            spent = RecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
             if spent != 1:
                 raise _WrongRecoveryCode  # rolls the reset back
     except _WrongRecoveryCode:

@@ -12,16 +12,20 @@ from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 from rest_framework.settings import api_settings as drf_settings
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import UntypedToken
 
-from .conf import DEFAULTS, jwt_settings
+from .authentication import TwoFactorJWTAuthentication
+from .conf import DEFAULTS, LOGIN_SCOPE, jwt_settings
+from .lifecycle import STATE_CLAIM
 from .models import TwoFactorMixin
 from .permissions import IsTwoFactorAuthenticated
 from .totp import DIGESTS
 
-# Claims SimpleJWT itself writes; reusing one as CLAIM would clobber it.
-_RESERVED_CLAIMS = {"exp", "iat", "jti", "nbf", "aud", "iss", "sub", "token_type", "user_id"}
+# Claims SimpleJWT and the package write; reusing one as CLAIM would clobber it.
+_JWT_CLAIMS = {"exp", "iat", "jti", "nbf", "aud", "iss", "sub", "token_type", "user_id"}
+_RESERVED_CLAIMS = _JWT_CLAIMS | {STATE_CLAIM}
 
 
 def _is_int(value: Any) -> bool:
@@ -75,6 +79,17 @@ _VALUE_RULES: list[tuple[str, Callable[[Any], bool], str]] = [
     ),
 ]
 _VALUE_IDS = {key: f"django_twofactor.E{n:03d}" for n, (key, _, _) in enumerate(_VALUE_RULES, 3)}
+# Rules added later take the next free id, so no existing id ever changes.
+_LATER_RULES: list[tuple[str, Callable[[Any], bool], str, str]] = [
+    (
+        "FAILURE_LIMIT",
+        lambda v: _is_int(v) and v >= 1,
+        "an integer of at least 1",
+        "django_twofactor.E017",
+    ),
+]
+_VALUE_RULES += [(key, valid, expected) for key, valid, expected, _ in _LATER_RULES]
+_VALUE_IDS |= {key: id_ for key, _, _, id_ in _LATER_RULES}
 
 
 @register(Tags.security, Tags.compatibility)
@@ -163,6 +178,30 @@ def check_rest_framework(
                 "accepted by the rest of the API.",
                 hint="Add 'rest_framework_simplejwt.authentication.JWTAuthentication'.",
                 id="django_twofactor.W001",
+            )
+        )
+    jwt_classes = [c for c in authenticators if issubclass(c, JWTAuthentication)]
+    if jwt_classes and not any(issubclass(c, TwoFactorJWTAuthentication) for c in jwt_classes):
+        messages.append(
+            Warning(
+                "REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] uses SimpleJWT's plain "
+                "JWTAuthentication: a token the account has outlived (2FA turned off or reset, "
+                "password changed, logged out everywhere) is refused only by views behind the "
+                "package's permission classes.",
+                hint="Use 'django_twofactor.authentication.TwoFactorJWTAuthentication'.",
+                id="django_twofactor.W004",
+            )
+        )
+    throttles = _classes(drf_settings.DEFAULT_THROTTLE_CLASSES)
+    rates = drf_settings.DEFAULT_THROTTLE_RATES or {}
+    if any(issubclass(c, ScopedRateThrottle) for c in throttles) and LOGIN_SCOPE not in rates:
+        messages.append(
+            Error(
+                f"ScopedRateThrottle is a default throttle class but no rate is set for "
+                f"login/'s scope {LOGIN_SCOPE!r}: DRF would fail every login with a 500.",
+                hint=f"Add {LOGIN_SCOPE!r} to REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'], "
+                "for example '20/minute'.",
+                id="django_twofactor.E018",
             )
         )
     permissions = _classes(drf_settings.DEFAULT_PERMISSION_CLASSES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import recovery, totp
 
@@ -12,8 +12,10 @@ RECOVERY = "recovery"
 
 @dataclass(frozen=True)
 class SubmittedCode:
+    """Its ``repr`` names the kind only: the value is a live credential."""
+
     kind: str  # TOTP or RECOVERY
-    value: str  # digits of a TOTP code, or the canonical recovery code
+    value: str = field(repr=False)  # digits of a TOTP code, or the canonical recovery code
 
 
 def classify(value: str, digits: int, *, allow_recovery: bool) -> SubmittedCode | None:

@@ -13,6 +13,9 @@ from typing import Any
 from django.conf import settings
 from rest_framework_simplejwt import settings as simplejwt_settings
 
+#: The ``throttle_scope`` of ``login/``, for DRF's ``ScopedRateThrottle``.
+LOGIN_SCOPE = "twofactor_login"
+
 DEFAULTS: dict[str, Any] = {
     "ISSUER_NAME": "My Site",
     "DIGITS": 6,
@@ -24,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FAILED_ATTEMPTS": 5,
     "LOCKOUT_BASE_DELAY": timedelta(minutes=1),
     "LOCKOUT_MAX_DELAY": timedelta(hours=1),
+    "FAILURE_LIMIT": 100,
     "RECOVERY_CODES_COUNT": 10,
     "ENCRYPTION_KEYS": None,
 }
@@ -78,6 +82,10 @@ class TwoFactorSettings:
     def LOCKOUT_MAX_DELAY(self) -> timedelta:
         value: timedelta = self._get("LOCKOUT_MAX_DELAY")
         return value
+
+    @property
+    def FAILURE_LIMIT(self) -> int:
+        return int(self._get("FAILURE_LIMIT"))
 
     @property
     def RECOVERY_CODES_COUNT(self) -> int:

@@ -23,6 +23,7 @@ from .conf import twofactor_settings
 _SALT = b"django_twofactor"
 _ENCRYPTION_PURPOSE = b"totp-secret-encryption"
 _HASH_PURPOSE = b"recovery-code-hash"
+_STATE_PURPOSE = b"account-state-stamp"
 
 
 class SecretUnreadable(Exception):
@@ -54,6 +55,11 @@ def _hash_keys(masters: tuple[str, ...]) -> tuple[bytes, ...]:
     return tuple(_derive(m, _HASH_PURPOSE) for m in masters)
 
 
+@lru_cache(maxsize=16)
+def _state_keys(masters: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(_derive(m, _STATE_PURPOSE) for m in masters)
+
+
 def encrypt(plaintext: str) -> str:
     return _fernet(master_secrets()).encrypt(plaintext.encode("utf-8")).decode("ascii")
 
@@ -83,3 +89,15 @@ def keyed_hashes(value: str) -> list[str]:
 
 def keyed_hash(value: str) -> str:
     return keyed_hashes(value)[0]
+
+
+def state_stamps(value: str) -> list[str]:
+    """Truncated HMAC-SHA256 of ``value`` under every configured key, current first.
+
+    128 bits: a stamp is compared, never searched for, so it needs no more.
+    """
+    message = value.encode("utf-8")
+    return [
+        hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+        for key in _state_keys(master_secrets())
+    ]

@@ -10,7 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from rest_framework import status
-from rest_framework.exceptions import APIException, ErrorDetail, Throttled, ValidationError
+from rest_framework.exceptions import (
+    APIException,
+    ErrorDetail,
+    ParseError,
+    Throttled,
+    UnsupportedMediaType,
+    ValidationError,
+)
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -61,6 +68,28 @@ class LockedOut(Throttled):
         self.wait = seconds
 
 
+class Blocked(APIException):
+    """403: ``FAILURE_LIMIT`` wrong codes in a row; a password change or a reset lifts it."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = _(
+        "Too many wrong codes: every code is refused until the password is changed "
+        "or an administrator resets two-factor authentication."
+    )
+    default_code = "two_factor_blocked"
+
+
+class BlacklistUnavailable(APIException):
+    """Logging out one token needs SimpleJWT's blacklist app; everywhere does not."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _(
+        "Logging out a single token needs the token blacklist app "
+        "(rest_framework_simplejwt.token_blacklist); log out everywhere instead."
+    )
+    default_code = "token_blacklist_unavailable"
+
+
 class InvalidCode(ValidationError):
     def __init__(self) -> None:
         super().__init__({"code": [_("The code is wrong or was already used.")]}, "invalid_code")
@@ -82,3 +111,28 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     give the rest of an API the same error shape.
     """
     return add_error_code(drf_exception_handler(exc, context))
+
+
+class RequestTooLarge(APIException):
+    """413: a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, as JSON rather than Django's HTML 400."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request body is too large.")
+    default_code = "request_too_large"
+
+
+class TooManyFields(ParseError):
+    """400: a form with more fields than ``DATA_UPLOAD_MAX_NUMBER_FIELDS``."""
+
+    default_detail = _("The form has too many fields.")
+    default_code = "too_many_fields"
+
+
+class UnsupportedCharset(UnsupportedMediaType):
+    """415 ``unsupported_media_type``: the body's charset is not a character set."""
+
+    def __init__(self, media_type: str | None, charset: str) -> None:
+        detail = _('Unsupported charset "%(charset)s" in the Content-Type header.') % {
+            "charset": charset[:100]
+        }
+        super().__init__(media_type or "", detail)

@@ -31,7 +31,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from .conf import jwt_settings, twofactor_settings
-from .serializers import CodeSerializer, LoginSerializer, RefreshSerializer
+from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
 
 JSON = "application/json"
 TAGS = ["two-factor"]
@@ -55,6 +55,17 @@ class RefreshRequest(RefreshSerializer):
         super().__init__(*args, **kwargs)
         self.fields.pop("access", None)  # a response field
         self.fields["refresh"].help_text = "A refresh token from login, authenticate or turn-on."
+
+
+class LogoutRequest(LogoutSerializer):
+    """A refresh token, and whether to end every token of its user."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["refresh"].help_text = "A refresh token of the session to end."
+        self.fields["everywhere"].help_text = (
+            "`true`: end every token of the user, on every device (no blacklist needed)."
+        )
 
 
 class TotpCode(CodeSerializer):
@@ -194,7 +205,11 @@ RETRY_AFTER = OpenApiParameter(
     description="Whole seconds until code attempts are accepted again.",
 )
 
-UNAUTHORIZED = "No token, or a bad, expired or wrong-type token (SimpleJWT's error)."
+UNAUTHORIZED = (
+    "No token, or a bad, expired or wrong-type token (SimpleJWT's error), or one the "
+    "account has outlived: 2FA turned on, off or reset, password changed, logged out "
+    "everywhere (`token_revoked`)."
+)
 
 
 @cache  # one component class per name, however many operations share it
@@ -257,6 +272,21 @@ class PendingTokenScheme(OpenApiAuthenticationExtension):
         return scheme
 
 
+class TwoFactorJWTScheme(OpenApiAuthenticationExtension):
+    """The package's JWT authentication is SimpleJWT's bearer scheme, same name."""
+
+    target_class = "django_twofactor.authentication.TwoFactorJWTAuthentication"
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        settings = jwt_settings()
+        return build_bearer_security_scheme_object(
+            header_name=settings.AUTH_HEADER_NAME,
+            token_prefix=settings.AUTH_HEADER_TYPES[0],
+            bearer_format="JWT",
+        )
+
+
 # Views -------------------------------------------------------------------------
 
 
@@ -311,8 +341,45 @@ class RefreshViewSchema(OpenApiViewExtension):
                 **error_responses(
                     {
                         401: "The refresh token is bad, expired or blacklisted "
-                        "(`token_not_valid`), or its user was deleted or is inactive "
-                        "(`no_active_account`).",
+                        "(`token_not_valid`), its user was deleted or is inactive "
+                        "(`no_active_account`), or the account has outlived it "
+                        "(`token_revoked`).",
+                        415: UNSUPPORTED,
+                    }
+                ),
+            },
+        )
+
+
+class LogoutViewSchema(OpenApiViewExtension):
+    target_class = "django_twofactor.views.LogoutView"
+
+    def view_replacement(self) -> type:
+        return documented(
+            self.target,
+            "post",
+            operation_id="two_factor_logout",
+            summary="Log out: end one refresh token, or every token of the user",
+            description=(
+                "The refresh token is the proof; no access token is needed. Without "
+                "`everywhere`, that refresh token is blacklisted (SimpleJWT's blacklist app; "
+                "access tokens it issued run out on their own). With `everywhere: true`, "
+                "every access, refresh and pending token of the user stops working at once."
+            ),
+            request=LogoutRequest,
+            responses={
+                204: OpenApiResponse(description="Logged out."),
+                (400, JSON): bad_request(
+                    "LogoutBadRequest",
+                    LogoutRequest,
+                    MISSING_FIELD + " Or one token asked for without the blacklist app: "
+                    "`token_blacklist_unavailable`.",
+                ),
+                **error_responses(
+                    {
+                        401: "The refresh token is bad, expired or blacklisted "
+                        "(`token_not_valid`), its user is gone (`no_active_account`), or "
+                        "the account has outlived it (`token_revoked`).",
                         415: UNSUPPORTED,
                     }
                 ),
@@ -340,7 +407,8 @@ class AuthenticateViewSchema(OpenApiViewExtension):
                 (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
                 **error_responses(
                     {
-                        401: "No pending token, or a bad or expired one.",
+                        401: "No pending token, a bad or expired one, or one the account "
+                        "has outlived (`token_revoked`).",
                         409: "2FA is off for the user: `two_factor_not_enabled`; or "
                         "`two_factor_secret_unreadable`.",
                         415: UNSUPPORTED,

@@ -13,9 +13,12 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
 
-from .authentication import live_owner
+from . import lifecycle
+from .authentication import live_owner, token_revoked
 from .codes import SubmittedCode, classify
 from .conf import twofactor_settings
 
@@ -74,7 +77,9 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     SimpleJWT 5.5 answers the refresh token of a deleted user with a 500 and
     5.3 with a new access token. Here a deleted or inactive user, or an id that
-    names no one, is 401 ``no_active_account``.
+    names no one, is 401 ``no_active_account``; a token the account has
+    outlived (``lifecycle``) is 401 ``token_revoked``, so a rotation chain ends
+    at the first account event.
     """
 
     refresh = StrictCharField(max_length=4096)
@@ -84,8 +89,11 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         payload = self.token_class(attrs["refresh"]).payload  # TokenError: the view's 401
-        if live_owner(payload) is None:
+        owner = live_owner(payload)
+        if owner is None:
             raise self.no_active_account()
+        if not lifecycle.token_is_current(payload, owner):
+            raise token_revoked()
         try:
             return super().validate(attrs)
         except ObjectDoesNotExist as exc:  # deleted since live_owner() read it
@@ -93,3 +101,27 @@ class RefreshSerializer(TokenRefreshSerializer):
 
     def no_active_account(self) -> AuthenticationFailed:
         return AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+
+
+class LogoutSerializer(serializers.Serializer[Any]):
+    """``{"refresh", "everywhere"}``: a refresh token that still speaks for its owner.
+
+    ``validated_data`` holds the decoded ``token`` and its live ``user``.
+    """
+
+    refresh = StrictCharField(max_length=4096)
+    everywhere = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            token = RefreshToken(attrs["refresh"])  # type: ignore[arg-type]  # takes str
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        user = live_owner(token.payload)
+        if user is None:
+            raise AuthenticationFailed(
+                _("No active account found for the given token."), "no_active_account"
+            )
+        if not lifecycle.token_is_current(token, user):
+            raise token_revoked()
+        return {**attrs, "token": token, "user": user}

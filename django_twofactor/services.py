@@ -8,21 +8,24 @@ number of concurrent requests and server processes.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from . import attempts, crypto, recovery, signals, totp
+from . import attempts, crypto, lifecycle, recovery, signals, totp
 from .codes import RECOVERY, TOTP, SubmittedCode
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
     AlreadyEnabled,
+    BlacklistUnavailable,
     InvalidCode,
     NotEnabled,
     SecretUnreadable,
@@ -43,8 +46,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Setup:
-    secret: str
-    otpauth_url: str
+    """What generate shows once; its ``repr`` hides both values (they hold the secret)."""
+
+    secret: str = field(repr=False)
+    otpauth_url: str = field(repr=False)
 
 
 # Login ---------------------------------------------------------------------
@@ -132,6 +137,7 @@ def reset(user: Any, request: Any = None, by: Any = None) -> None:
 
 
 def _clear(user: Any) -> None:
+    """Everything off, and every token and verified session of the user void."""
     with transaction.atomic():
         attempts.user_row(user).update(
             two_factor_enabled=False,
@@ -139,8 +145,10 @@ def _clear(user: Any) -> None:
             two_factor_last_step=None,
             two_factor_failed_attempts=0,
             two_factor_locked_until=None,
+            two_factor_epoch=F("two_factor_epoch") + 1,
         )
         RecoveryCode.objects.filter(user=user).delete()
+    user.two_factor_epoch += 1
     user.two_factor_enabled = False
     user.two_factor_secret = ""
     user.two_factor_last_step = None
@@ -202,13 +210,18 @@ def _matching_step(user: Any, code: SubmittedCode) -> int | None:
 
 
 def _replace_recovery_codes(user: Any) -> list[str]:
-    """Call inside a transaction: the old set and the new one never coexist."""
-    codes = recovery.new_codes(twofactor_settings.RECOVERY_CODES_COUNT)
+    """Call inside a transaction: the old set and the new one never coexist.
+
+    The derivations (one a code, ``recovery.ITERATIONS``) come before the
+    delete, so the old rows stay locked only for the two statements.
+    """
+    made = recovery.new_set(twofactor_settings.RECOVERY_CODES_COUNT)
     RecoveryCode.objects.filter(user=user).delete()
     RecoveryCode.objects.bulk_create(
-        RecoveryCode(user=user, code_hash=crypto.keyed_hash(recovery.canonical(c))) for c in codes
+        RecoveryCode(user=user, lookup=stored.lookup, code_hash=stored.code_hash)
+        for _, stored in made
     )
-    return codes
+    return [code for code, _ in made]
 
 
 def _record_failure(user: Any, request: Any = None, *, enabled: bool = True) -> None:
@@ -216,8 +229,25 @@ def _record_failure(user: Any, request: Any = None, *, enabled: bool = True) -> 
     failures = user.two_factor_failed_attempts
     logger.info("Wrong two-factor code for user %s (%d in a row)", user.pk, failures)
     signals.send_on_commit(signals.code_failed, user, request, failures=failures)
-    if locked_until is not None:
+    if failures == twofactor_settings.FAILURE_LIMIT:
+        logger.warning("Two-factor codes of user %s blocked after %d failures", user.pk, failures)
+        signals.send_on_commit(signals.user_blocked, user, request, failures=failures)
+    elif locked_until is not None:
         signals.send_on_commit(signals.user_locked_out, user, request, until=locked_until)
+
+
+# Logging out ------------------------------------------------------------------
+
+
+def log_out(refresh: Any, user: Any, *, everywhere: bool, request: Any = None) -> None:
+    """End one refresh token (SimpleJWT's blacklist) or every credential of the user."""
+    if everywhere:
+        lifecycle.revoke_all(user)
+        signals.send_on_commit(signals.logged_out_everywhere, user, request)
+        return
+    if not apps.is_installed("rest_framework_simplejwt.token_blacklist"):
+        raise BlacklistUnavailable
+    refresh.blacklist()
 
 
 # Maintenance -----------------------------------------------------------------

@@ -23,6 +23,11 @@ code_verified = Signal()
 code_failed = Signal()
 #: Also ``until``: when codes are accepted again.
 user_locked_out = Signal()
+#: Also ``failures``: ``FAILURE_LIMIT`` was reached; no code is accepted until
+#: the password is changed or an administrator resets the user.
+user_blocked = Signal()
+#: "Log out everywhere": every token of the user was revoked.
+logged_out_everywhere = Signal()
 #: Also ``remaining``: unused recovery codes left.
 recovery_code_used = Signal()
 recovery_codes_regenerated = Signal()

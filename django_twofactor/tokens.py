@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from .conf import twofactor_settings
+from .lifecycle import STATE_CLAIM, stamp
 
 PASSWORD = "pwd"  # noqa: S105  # RFC 8176 method names, not secrets
 MULTI_FACTOR = "mfa"
@@ -58,10 +59,12 @@ def merge_methods(previous: Iterable[str], added: Iterable[str]) -> list[str]:
 def full_tokens(user: Any, methods: list[str]) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     refresh[twofactor_settings.CLAIM] = methods
+    refresh[STATE_CLAIM] = stamp(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
 def pending_token(user: Any) -> str:
     token = PendingToken.for_user(user)
     token[twofactor_settings.CLAIM] = [PASSWORD]
+    token[STATE_CLAIM] = stamp(user)
     return str(token)

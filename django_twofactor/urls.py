@@ -9,6 +9,7 @@ app_name = "django_twofactor"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("refresh/", views.RefreshView.as_view(), name="refresh"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("2fa/", views.StatusView.as_view(), name="status"),
     path("2fa/authenticate/", views.AuthenticateView.as_view(), name="authenticate"),
     path("2fa/generate/", views.GenerateView.as_view(), name="generate"),

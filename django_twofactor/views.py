@@ -7,24 +7,23 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from rest_framework import status
-from rest_framework.parsers import BaseParser, FormParser
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from . import qrcodes, services
-from .authentication import PendingTokenAuthentication
+from .authentication import PendingTokenAuthentication, TwoFactorJWTAuthentication
 from .codes import SubmittedCode
-from .conf import jwt_settings
+from .conf import LOGIN_SCOPE, jwt_settings
 from .exceptions import add_error_code
-from .parsers import SafeJSONParser
+from .parsers import SafeFormParser, SafeJSONParser
 from .permissions import IsTwoFactorAuthenticated
 from .renderers import FormatNegotiation, PNGQRCodeRenderer, SVGQRCodeRenderer
-from .serializers import CodeSerializer, LoginSerializer, RefreshSerializer
+from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
 from .tokens import methods_of
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ class TwoFactorBaseView(APIView):
       hold tokens, secrets or recovery codes).
     """
 
-    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, FormParser]
+    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, SafeFormParser]
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> AsView[GenericView]:
@@ -67,7 +66,7 @@ class TwoFactorBaseView(APIView):
 
 
 class TwoFactorAPIView(TwoFactorBaseView):
-    authentication_classes = [JWTAuthentication]
+    authentication_classes = [TwoFactorJWTAuthentication]
     permission_classes = [IsTwoFactorAuthenticated]
 
     def code(self, request: Request, *, allow_recovery: bool) -> SubmittedCode:
@@ -80,6 +79,8 @@ class TwoFactorAPIView(TwoFactorBaseView):
 class LoginView(TwoFactorAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    # For DRF's ScopedRateThrottle, where the project sets a rate for it.
+    throttle_scope = LOGIN_SCOPE
 
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
@@ -91,6 +92,22 @@ class RefreshView(TwoFactorBaseView, TokenRefreshView):
     """SimpleJWT's refresh; the claim is copied into the new tokens, never added."""
 
     serializer_class = RefreshSerializer
+
+
+class LogoutView(TwoFactorBaseView):
+    """The refresh token is the proof: no access token needed, as after it expired."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.log_out(
+            data["token"], data["user"], everywhere=data["everywhere"], request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuthenticateView(TwoFactorAPIView):

@@ -19,6 +19,7 @@ from tests.conftest import PASSWORD, bearer, wrong_code
 
 LOGIN = "/api/auth/login/"
 REFRESH = "/api/auth/refresh/"
+LOGOUT = "/api/auth/logout/"
 AUTHENTICATE = "/api/auth/2fa/authenticate/"
 GENERATE = "/api/auth/2fa/generate/"
 TURN_ON = "/api/auth/2fa/turn-on/"

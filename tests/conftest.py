@@ -111,3 +111,13 @@ def enabled(set_up, api, clock) -> Account:
     clock.shift(30)  # the next code is of a fresh step
     set_up.refresh()
     return set_up
+
+
+@pytest.fixture(autouse=True)
+def _cheap_recovery_code_hashing(monkeypatch):
+    """One PBKDF2 iteration in place of the production cost, as the suite's MD5
+    password hasher: ``enabled`` alone makes ten codes per test.
+    ``test_recovery_storage`` undoes it to pin the production default."""
+    from django_twofactor.recovery import RecoveryCodeHasher
+
+    monkeypatch.setattr(RecoveryCodeHasher, "iterations", 1)

@@ -53,6 +53,8 @@ def server_env(extra: Mapping[str, str]) -> dict[str, str]:
     paths = [str(REPO), str(EXAMPLE), env.get("PYTHONPATH", "")]
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     env["DJANGO_SETTINGS_MODULE"] = "example.settings"
+    env["DJANGO_HTTPS"] = "0"  # plain HTTP on loopback
+    env["DJANGO_LOGIN_RATE"] = "100000/minute"  # the tests log in far more than a person
     env.update(extra)
     return env
 

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from django_twofactor.models import RecoveryCode
+from django_twofactor.tokens import pending_token
 from tests.api_helpers import (
     AUTHENTICATE,
     GENERATE,
@@ -210,14 +211,22 @@ def test_the_pending_token_lives_pending_token_lifetime(
         assert_error(response, 401, "token_not_valid")
 
 
-def test_authenticate_while_2fa_is_off_is_409(enabled, api, clock):
-    """A pending token outlives turn-off; it must not buy tokens then."""
+def test_a_pending_token_dies_with_turn_off(enabled, api, clock):
+    """A pending token from before turn-off must not buy tokens after it."""
     pending = pending_login(api)
     turned_off = post_code(api, TURN_OFF, enabled.tokens["access"], now_code(enabled.secret))
     assert turned_off.status_code == 204
     with only_counter_changes(enabled.user):
-        assert_code_error(post_code(api, AUTHENTICATE, pending, "12"), "malformed_code")
         response = post_code(api, AUTHENTICATE, pending, now_code(enabled.secret, 1))
+    assert_error(response, 401, "token_revoked")
+
+
+def test_authenticate_while_2fa_is_off_is_409(plain, api, clock):
+    """A current pending token of a user with 2FA off (minted by hand) buys nothing."""
+    pending = pending_token(plain.user)
+    with only_counter_changes(plain.user):
+        assert_code_error(post_code(api, AUTHENTICATE, pending, "12"), "malformed_code")
+        response = post_code(api, AUTHENTICATE, pending, "123456")
     assert_error(response, 409, "two_factor_not_enabled")
 
 

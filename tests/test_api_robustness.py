@@ -1,30 +1,39 @@
-"""Hostile bodies on every endpoint: a 4xx, never a 500, and no state change.
+"""Hostile bodies on every endpoint: a JSON 4xx, never a 500, and no state change.
 
-The failure counter must not move either: none of these bodies is a
-well-formed code, so none of them is a wrong guess.
+The endpoints are read from ``django_twofactor.urls``, so a new one is tested
+here without an edit. The failure counter must not move either: none of these
+bodies is a well-formed code, so none of them is a wrong guess.
+
+Whether a view read the body is watched, not assumed: a view that read it
+must refuse it (4xx), and when the parser itself refused it, the answer is
+exactly that error (413, 415 or 400 with its ``code``). A view that never reads
+a body (``GET 2fa/``; ``generate`` for a user with 2FA on answers 409 first)
+may answer as it would without one.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.urls import URLPattern, URLResolver
+from rest_framework.exceptions import APIException
+from rest_framework.settings import api_settings
 
-from django_twofactor import services
+from django_twofactor import parsers, services
+from django_twofactor import urls as twofactor_urls
+from django_twofactor.authentication import PendingTokenAuthentication
 from tests.api_helpers import (
     AUTHENTICATE,
-    GENERATE,
-    LOGIN,
     ME,
-    RECOVERY_CODES,
-    REFRESH,
-    STATUS,
     TURN_OFF,
-    TURN_ON,
     assert_code_error,
     assert_locked,
     failures,
@@ -36,29 +45,216 @@ from tests.api_helpers import (
 )
 from tests.conftest import PASSWORD, bearer, log_in, make_user
 
+PREFIX = "/api/auth/"  # where the example project includes the package's URLs
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
 
 @dataclass(frozen=True)
 class Endpoint:
     name: str
     method: str
     url: str
-    fields: tuple[str, ...]  # empty: the endpoint takes no body and ignores one
+    credential: str | None  # None, "pending" or "full": what the view authenticates with
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}"
 
 
-ENDPOINTS = [
-    Endpoint("login", "POST", LOGIN, ("username", "password")),
-    Endpoint("refresh", "POST", REFRESH, ("refresh",)),
-    Endpoint("authenticate", "POST", AUTHENTICATE, ("code",)),
-    Endpoint("generate", "POST", GENERATE, ()),
-    Endpoint("turn-on", "POST", TURN_ON, ("code",)),
-    Endpoint("turn-off", "POST", TURN_OFF, ("code",)),
-    Endpoint("status", "GET", STATUS, ()),
-    Endpoint("recovery-codes", "POST", RECOVERY_CODES, ("code",)),
-    Endpoint("me", "GET", ME, ()),
-]
+def route_url(route: str) -> str:
+    """A path for a route: each ``<converter:name>`` filled with a sample value."""
+    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: "1" if m.group(1) == "int" else "x", route)
+
+
+def credential_of(view: Any) -> str | None:
+    classes = getattr(view, "authentication_classes", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    if not classes:
+        return None
+    if any(issubclass(c, PendingTokenAuthentication) for c in classes):
+        return "pending"
+    return "full"
+
+
+def discover(patterns: list[Any], prefix: str) -> Iterator[Endpoint]:
+    for pattern in patterns:
+        route = prefix + route_url(str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            yield from discover(pattern.url_patterns, route)
+            continue
+        assert isinstance(pattern, URLPattern)
+        view = pattern.callback.view_class
+        for method in view.http_method_names:
+            if method not in ("head", "options") and hasattr(view, method):
+                yield Endpoint(pattern.name or route, method.upper(), route, credential_of(view))
+
+
+# Every endpoint of the package, as the example mounts it.
+ENDPOINTS = list(discover(twofactor_urls.urlpatterns, PREFIX))
+# Plus the example's own protected view, behind the package's permission.
+ALL = [*ENDPOINTS, Endpoint("me", "GET", ME, "full")]
+PARSER_ERRORS = {"parse_error", "unsupported_media_type", "request_too_large", "too_many_fields"}
+
+
+def test_discovery_finds_the_package_endpoints():
+    """Guards the discovery: the endpoints of CONTRACT.md §5 are all there."""
+    found = {(e.method, e.url) for e in ENDPOINTS}
+    assert {
+        ("POST", "/api/auth/login/"),
+        ("POST", "/api/auth/refresh/"),
+        ("GET", "/api/auth/2fa/"),
+        ("POST", "/api/auth/2fa/authenticate/"),
+        ("POST", "/api/auth/2fa/generate/"),
+        ("POST", "/api/auth/2fa/turn-on/"),
+        ("POST", "/api/auth/2fa/turn-off/"),
+        ("POST", "/api/auth/2fa/recovery-codes/"),
+    } <= found
+    kinds = {e.url.removeprefix(PREFIX): e.credential for e in ENDPOINTS}
+    assert kinds["login/"] is None
+    assert kinds["refresh/"] is None
+    assert kinds["2fa/authenticate/"] == "pending"
+    assert kinds["2fa/turn-off/"] == "full"
+
+
+def test_routes_with_converters_get_sample_values():
+    assert route_url("2fa/devices/<int:pk>/x/<slug>/") == "2fa/devices/1/x/x/"
+
+
+def assert_refused(response: Any) -> dict[str, Any]:
+    """A JSON 4xx: ``{"detail", "code"}``, or DRF's field errors (CONTRACT.md §5),
+    whose field may itself be called ``code``."""
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert isinstance(body, dict), body
+    assert body, body
+    if isinstance(body.get("code"), str):
+        assert isinstance(body.get("detail"), str), body
+    else:
+        assert all(isinstance(v, list | dict) for v in body.values()), body
+    return dict(body)
+
+
+def watch_parsers(monkeypatch: Any) -> list[Any]:
+    """What the package's parsers do with each body they read: ``None`` (parsed)
+    or the API error they raised."""
+    seen: list[Any] = []
+    real = parsers.read_text
+
+    def spy(*args: Any) -> Any:
+        try:
+            result = real(*args)
+        except APIException as error:
+            seen.append(error)
+            raise
+        seen.append(None)
+        return result
+
+    monkeypatch.setattr(parsers, "read_text", spy)
+    return seen
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[Any]:
+    return watch_parsers(monkeypatch)
+
+
+def check_answer(response: Any, reads: list[Any]) -> None:
+    """Never a 5xx; JSON; a body a view read is refused, a parser's error is its own."""
+    assert response.status_code < 500, (response.status_code, response.content[:500])
+    if response.content:
+        assert response["Content-Type"].startswith("application/json")
+    if reads:
+        assert_refused(response)
+    if reads and reads[-1] is not None:
+        error = reads[-1]
+        assert response.status_code == error.status_code
+        assert response.json() == {"detail": str(error.detail), "code": error.get_codes()}
+    if response.status_code >= 400:
+        assert_refused(response)
+
+
+@dataclass
+class World:
+    users: list[Any]
+    tokens: dict[str | None, str | None]
+    valid: dict[str, str]  # raw JSON of a valid value for each field the tests know
+
+
+@pytest.fixture
+def world(enabled, api, clock) -> World:
+    """Alice with 2FA on, Bob half-way through set-up, and a credential of each kind."""
+    bob = make_user("bob")
+    log_in(api, "bob")
+    bob_secret = services.begin_setup(bob).secret
+    return World(
+        users=[enabled.user, bob],
+        tokens={None: None, "pending": pending_login(api), "full": enabled.tokens["access"]},
+        valid={
+            "username": json.dumps("alice"),
+            "password": json.dumps(PASSWORD),
+            "refresh": json.dumps(enabled.tokens["refresh"]),
+            "code": json.dumps(now_code(bob_secret)),  # alice's would be wrong, not ill-formed
+        },
+    )
+
+
+def snapshot(world: World) -> list[Any]:
+    return [(user_state(u), failures(u)) for u in world.users]
+
+
+def send(
+    api: Any,
+    world: World,
+    endpoint: Endpoint,
+    body: bytes,
+    content_type: str | None = JSON,
+    *,
+    reads: list[Any],
+    credential: bool = True,
+    **extra: Any,
+) -> Any:
+    """Send ``body``, check the answer and that nothing changed; return the answer."""
+    before = snapshot(world)
+    reads.clear()
+    token = world.tokens[endpoint.credential] if credential else None
+    headers = {**(bearer(token) if token else {}), **extra}
+    response = api.generic(
+        endpoint.method, endpoint.url, data=body, content_type=content_type or "", **headers
+    )
+    check_answer(response, reads)
+    assert snapshot(world) == before
+    return response
+
+
+def required_fields(api: Any, world: World, endpoint: Endpoint) -> list[str]:
+    """The fields the endpoint requires, from its answer to ``{}``: none where it
+    reads no body."""
+    token = world.tokens[endpoint.credential]
+    headers = bearer(token) if token else {}
+    response = api.generic(endpoint.method, endpoint.url, b"{}", content_type=JSON, **headers)
+    if response.status_code != 400:
+        return []
+    return sorted(
+        name
+        for name, errors in response.data.items()
+        if isinstance(errors, list) and any(getattr(e, "code", None) == "required" for e in errors)
+    )
+
+
+def code_of(response: Any) -> str | None:
+    code = response.json().get("code")
+    return code if isinstance(code, str) else None
+
+
+endpoints = pytest.mark.parametrize("endpoint", ALL, ids=lambda e: e.id)
+reading = pytest.mark.parametrize(
+    "endpoint", [e for e in ENDPOINTS if e.method != "GET"], ids=lambda e: e.id
+)
+
+# Whole bodies ---------------------------------------------------------------------
 
 DEEP = 5000
-JSON = "application/json"
 
 WHOLE_BODIES = {
     "invalid-json": b'{"code": ',
@@ -80,6 +276,13 @@ WHOLE_BODIES = {
     "whitespace": b"   \n",
 }
 
+
+@pytest.mark.parametrize("body", WHOLE_BODIES.values(), ids=WHOLE_BODIES.keys())
+@endpoints
+def test_hostile_whole_bodies(endpoint, body, world, api, reads):
+    send(api, world, endpoint, body, reads=reads)
+
+
 # Raw JSON text for one field's value; the other fields stay valid.
 FIELD_VALUES = {
     "number": "123456",
@@ -96,81 +299,164 @@ FIELD_VALUES = {
 }
 
 
-@pytest.fixture
-def world(enabled, api, clock) -> dict[str, Any]:
-    """Alice with 2FA on, Bob half-way through set-up, and a valid body for each endpoint."""
-    bob = make_user("bob")
-    bob_tokens = log_in(api, "bob")
-    bob_secret = services.begin_setup(bob).secret
-    alice_access = enabled.tokens["access"]
-    return {
-        "users": [enabled.user, bob],
-        "token": {
-            "login": None,
-            "refresh": None,
-            "authenticate": pending_login(api),
-            "generate": bob_tokens["access"],
-            "turn-on": bob_tokens["access"],
-            "turn-off": alice_access,
-            "status": alice_access,
-            "recovery-codes": alice_access,
-            "me": alice_access,
-        },
-        "valid": {
-            "username": json.dumps("alice"),
-            "password": json.dumps(PASSWORD),
-            "refresh": json.dumps(enabled.tokens["refresh"]),
-            "code": json.dumps(now_code(bob_secret)),  # alice's would be wrong, not ill-formed
-        },
-    }
+@reading
+def test_hostile_field_values(endpoint, world, api, reads):
+    """Each field the endpoint requires, given each hostile value in turn."""
+    fields = required_fields(api, world, endpoint)
+    for field in fields:
+        for raw in FIELD_VALUES.values():
+            values = {name: world.valid.get(name, '"x"') for name in fields}
+            values[field] = raw
+            body = "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in values.items()) + "}"
+            assert_refused(send(api, world, endpoint, body.encode(), reads=reads))
 
 
-def check(api, world, endpoint: Endpoint, body: bytes, content_type: str = JSON) -> None:
-    """Send ``body``: a 4xx that changes nothing, or 200 where no body is read."""
-    users = world["users"]
-    before = [(user_state(u), failures(u)) for u in users]
-    token = world["token"][endpoint.name]
-    headers = bearer(token) if token else {}
-    response = api.generic(
-        endpoint.method, endpoint.url, data=body, content_type=content_type, **headers
-    )
-    assert response.status_code < 500, response.content[:500]
-    if endpoint.fields:
-        assert 400 <= response.status_code < 500, (response.status_code, response.content[:500])
-    else:
-        assert response.status_code == 200  # no body is read, so none can hurt
-    if response.status_code >= 400:
-        assert response["Content-Type"].startswith("application/json")
-        assert [(user_state(u), failures(u)) for u in users] == before
+# Media types and charsets -----------------------------------------------------------
 
-
-@pytest.mark.parametrize("body", WHOLE_BODIES.values(), ids=WHOLE_BODIES.keys())
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
-def test_hostile_whole_bodies(endpoint, body, world, api):
-    check(api, world, endpoint, body)
-
-
-def field_cases():
-    for endpoint in ENDPOINTS:
-        for field in endpoint.fields or ("code",):
-            for name, raw in FIELD_VALUES.items():
-                yield pytest.param(endpoint, field, raw, id=f"{endpoint.name}-{field}-{name}")
-
-
-@pytest.mark.parametrize(("endpoint", "field", "raw"), list(field_cases()))
-def test_hostile_field_values(endpoint, field, raw, world, api):
-    values = {name: world["valid"][name] for name in endpoint.fields}
-    values[field] = raw
-    body = "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in values.items()) + "}"
-    check(api, world, endpoint, body.encode("utf-8"))
+# Python codecs that are not character sets: bytes-to-bytes and str-to-str
+# transforms, escape and domain-name codecs, and names Python does not know.
+NOT_CHARSETS = [
+    "zlib",
+    "base64",
+    "hex",
+    "rot13",
+    "uu",
+    "bz2",
+    "quopri",
+    "idna",
+    "punycode",
+    "unicode_escape",
+    "raw_unicode_escape",
+    "undefined",
+    "no-such-charset",
+    "",
+    '""',
+]
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x"]
+    "content_type", ["text/plain", "application/xml", "multipart/form-data; boundary=x", None]
 )
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.name)
-def test_other_media_types(endpoint, content_type, world, api):
-    check(api, world, endpoint, b"<code>123456</code>", content_type)
+@endpoints
+def test_other_media_types(endpoint, content_type, world, api, reads):
+    """Only JSON and forms are parsed: anything else, or no type at all, is a 415."""
+    response = send(api, world, endpoint, b"<code>123456</code>", content_type, reads=reads)
+    if required_fields(api, world, endpoint):
+        assert response.status_code == 415
+        assert code_of(response) == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("media_type", [JSON, FORM])
+@pytest.mark.parametrize("charset", NOT_CHARSETS)
+@reading
+def test_what_is_not_a_charset_is_a_415(endpoint, charset, media_type, world, api, reads):
+    """zlib and base64 would turn a small body into a big one; none is text."""
+    body = b'{"code": "x"}' if media_type == JSON else b"code=%41&username=%ff"
+    content_type = f"{media_type}; charset={charset}"
+    response = send(api, world, endpoint, body, content_type, reads=reads)
+    if required_fields(api, world, endpoint):
+        assert response.status_code == 415
+        assert code_of(response) == "unsupported_media_type"
+        assert "charset" in response.json()["detail"]
+
+
+UNUSUAL_FORMS = {  # the report: every one of these was a 500 or an HTML 400
+    "punycode": b"code=%41&username=alice&password=x&refresh=x",
+    "idna": b"code=%41&username=alice&password=x&refresh=x",
+    "utf-7": b"code=%2B2AA-&username=%2B2AA-&password=x&refresh=%2B2AA-",
+    "utf-16": "code=123&username=alice&password=x&refresh=x".encode("utf-16") + b"\x00",
+    "utf-16-le": b"code=\x00\xd8",
+    "latin-1": b"code=%E9%FF&username=alice&password=\xff&refresh=\xe9",
+    "shift_jis": b"code=\x81&username=\x81",
+    "cp037": "code=12 3&username=alice&password=x".encode("cp037"),
+    "utf-8": b"code=%ED%A0%80&username=%00&password=%00&refresh=%00",
+}
+
+
+@pytest.mark.parametrize(("charset", "body"), UNUSUAL_FORMS.items(), ids=UNUSUAL_FORMS.keys())
+@endpoints
+def test_a_form_in_an_unusual_charset_is_refused(endpoint, charset, body, world, api, reads):
+    send(api, world, endpoint, body, f"{FORM}; charset={charset}", reads=reads)
+
+
+@reading
+def test_a_quoted_charset_is_honoured(endpoint, world, api, reads):
+    """``charset="utf-16"`` is utf-16: a body in it parses (here: to fields that are wrong)."""
+    body = json.dumps({"code": "x", "refresh": "x", "username": "x", "password": "x"})
+    send(api, world, endpoint, body.encode("utf-16"), f'{JSON}; charset="utf-16"', reads=reads)
+    assert reads in ([], [None])
+
+
+# Sizes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("media_type", [JSON, FORM])
+@reading
+def test_an_oversized_body_is_a_413(endpoint, media_type, world, api, reads, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = b'{"code": "' + b"1" * 1000 + b'"}' if media_type == JSON else b"code=" + b"1" * 1000
+    response = send(api, world, endpoint, body, media_type, reads=reads)
+    if required_fields(api, world, endpoint):
+        assert response.status_code == 413
+        assert code_of(response) == "request_too_large"
+
+
+@reading
+def test_a_body_over_djangos_default_limit_is_a_413(endpoint, world, api, reads):
+    body = b'{"code": "' + b"1" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + b'"}'
+    response = send(api, world, endpoint, body, reads=reads)
+    if required_fields(api, world, endpoint):
+        assert response.status_code == 413
+
+
+@reading
+def test_a_content_length_over_the_limit_is_a_413(endpoint, world, api, reads):
+    """Refused on the header alone, before a byte is read."""
+    too_long = str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    extra = {"CONTENT_LENGTH": too_long, "wsgi.input": io.BytesIO(b"{}")}
+    response = send(api, world, endpoint, b"", reads=reads, **extra)
+    if required_fields(api, world, endpoint):
+        assert response.status_code == 413
+
+
+@pytest.mark.parametrize("body", [b'{"code": "12', b"{}"], ids=["cut-json", "json"])
+@reading
+def test_a_body_shorter_than_its_content_length(endpoint, body, world, api, reads):
+    """The client sent less than it announced and closed: what arrived is parsed."""
+    extra = {"CONTENT_LENGTH": "1000", "wsgi.input": io.BytesIO(body)}
+    send(api, world, endpoint, b"", reads=reads, **extra)
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", ""])
+@reading
+def test_a_bogus_content_length(endpoint, length, world, api, reads):
+    extra = {"CONTENT_LENGTH": length, "wsgi.input": io.BytesIO(b'{"code": "x"}')}
+    send(api, world, endpoint, b"", reads=reads, **extra)
+
+
+# Form fields ------------------------------------------------------------------------
+
+
+@reading
+def test_too_many_form_fields_is_a_400(endpoint, world, api, reads):
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    body = b"&".join(b"f%d=1" % i for i in range(limit + 1))
+    response = send(api, world, endpoint, body, FORM, reads=reads)
+    if required_fields(api, world, endpoint):
+        assert response.status_code == 400
+        assert code_of(response) == "too_many_fields"
+
+
+@reading
+def test_as_many_form_fields_as_allowed_parse(endpoint, world, api, reads):
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    body = b"&".join(b"f%d=1" % i for i in range(limit))
+    response = send(api, world, endpoint, body, FORM, reads=reads)
+    assert code_of(response) != "too_many_fields"
+    assert reads in ([], [None])
+
+
+# ATOMIC_REQUESTS ----------------------------------------------------------------------
 
 
 @pytest.fixture

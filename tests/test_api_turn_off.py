@@ -27,7 +27,7 @@ from tests.api_helpers import (
     post_code,
     wrong_code,
 )
-from tests.conftest import PASSWORD, START, bearer, code_at
+from tests.conftest import PASSWORD, START, bearer, code_at, log_in
 
 
 def turn_off(api, account, code):
@@ -64,10 +64,10 @@ def test_turn_off_clears_a_lockout_count(enabled, api, clock):
 
 def test_after_turn_off_the_old_secret_and_codes_are_gone(enabled, api, clock):
     assert turn_off(api, enabled, now_code(enabled.secret)).status_code == 204
-    new_secret = api.post(GENERATE, **bearer(enabled.tokens["access"])).json()["secret"]
+    access = log_in(api)["access"]  # turn-off revoked the old tokens
+    new_secret = api.post(GENERATE, **bearer(access)).json()["secret"]
     assert new_secret != enabled.secret
     clock.shift(30)
-    access = enabled.tokens["access"]
     assert_code_error(post_code(api, TURN_ON, access, now_code(enabled.secret)), "invalid_code")
     assert post_code(api, TURN_ON, access, now_code(new_secret)).status_code == 200
     clock.shift(30)

@@ -19,6 +19,7 @@ from tests.api_helpers import (
     lock,
     now_code,
     only_counter_changes,
+    password_only_access,
     post_code,
     wrong_code,
 )
@@ -54,7 +55,7 @@ def test_turn_on_gives_recovery_codes_and_tokens_with_mfa(set_up, api, clock):
 
 def test_the_old_password_only_token_stops_passing(set_up, api, clock):
     assert turn_on(api, set_up, now_code(set_up.secret)).status_code == 200
-    assert_error(api.get(ME, **bearer(set_up.tokens["access"])), 403, "two_factor_required")
+    assert_error(api.get(ME, **bearer(set_up.tokens["access"])), 401, "token_revoked")
 
 
 def test_recovery_codes_count_follows_the_setting(set_up, api, clock, settings):
@@ -130,9 +131,9 @@ def test_turn_on_while_2fa_is_on_is_409(enabled, api, clock):
 
 
 def test_a_password_only_token_is_403_while_2fa_is_on(set_up, api, clock):
-    password_only = dict(set_up.tokens)
+    """Turn-on revokes older tokens; a current one without ``mfa`` is still refused."""
     assert turn_on(api, set_up, now_code(set_up.secret)).status_code == 200
-    set_up.tokens = password_only
+    set_up.tokens = {"access": password_only_access(set_up.refresh())}
     with only_counter_changes(set_up.user):
         response = turn_on(api, set_up, now_code(set_up.secret, 1))
     assert_error(response, 403, "two_factor_required")

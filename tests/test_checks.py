@@ -43,6 +43,9 @@ def test_the_example_settings_pass_every_check():
         ("ENCRYPTION_KEYS", [], "django_twofactor.E014"),
         ("ENCRYPTION_KEYS", ["short"], "django_twofactor.E014"),
         ("ENCRYPTION_KEYS", "a-single-string-is-not-a-list-of-keys", "django_twofactor.E014"),
+        ("CLAIM", "2fa_state", "django_twofactor.E009"),
+        ("FAILURE_LIMIT", 0, "django_twofactor.E017"),
+        ("FAILURE_LIMIT", "100", "django_twofactor.E017"),
     ],
 )
 def test_bad_values_are_errors(key, value, check_id):
@@ -111,3 +114,22 @@ def test_missing_jwt_authentication_is_a_warning():
 def test_no_default_two_factor_permission_is_a_warning():
     with rest_framework(DEFAULT_PERMISSION_CLASSES=["rest_framework.permissions.IsAuthenticated"]):
         assert ids(checks.check_rest_framework(None)) == ["django_twofactor.W002"]
+
+
+def test_plain_simplejwt_authentication_is_a_warning():
+    with rest_framework(
+        DEFAULT_AUTHENTICATION_CLASSES=["rest_framework_simplejwt.authentication.JWTAuthentication"]
+    ):
+        assert ids(checks.check_rest_framework(None)) == ["django_twofactor.W004"]
+
+
+def test_scoped_throttle_without_the_login_rate_is_an_error():
+    with rest_framework(DEFAULT_THROTTLE_RATES={"other": "1/minute"}):
+        messages = checks.check_rest_framework(None)
+    assert ids(messages) == ["django_twofactor.E018"]
+    assert "twofactor_login" in messages[0].hint
+
+
+def test_no_throttle_at_all_is_no_error():
+    with rest_framework(DEFAULT_THROTTLE_CLASSES=[], DEFAULT_THROTTLE_RATES={}):
+        assert ids(checks.check_rest_framework(None)) == []

@@ -20,6 +20,7 @@ DOCUMENTED = {
     "MAX_FAILED_ATTEMPTS": 5,
     "LOCKOUT_BASE_DELAY": timedelta(minutes=1),
     "LOCKOUT_MAX_DELAY": timedelta(hours=1),
+    "FAILURE_LIMIT": 100,
     "RECOVERY_CODES_COUNT": 10,
     "ENCRYPTION_KEYS": None,
 }
@@ -58,6 +59,7 @@ OVERRIDES = {
     "MAX_FAILED_ATTEMPTS": 3,
     "LOCKOUT_BASE_DELAY": timedelta(seconds=10),
     "LOCKOUT_MAX_DELAY": timedelta(minutes=5),
+    "FAILURE_LIMIT": 20,
     "RECOVERY_CODES_COUNT": 16,
     "ENCRYPTION_KEYS": ["k1", "k2"],
 }

@@ -35,10 +35,10 @@ def test_whole_flow(plain, api, clock):
     assert len(turned_on.json()["recovery_codes"]) == 10
     assert "mfa" in claims(turned_on.json()["access"])["amr"]
 
-    # The old password-only token no longer passes the permission.
+    # Turn-on revoked the old password-only tokens.
     stale = api.get("/api/me/", **bearer(plain.tokens["access"]))
-    assert stale.status_code == 403
-    assert stale.json()["code"] == "two_factor_required"
+    assert stale.status_code == 401
+    assert stale.json()["code"] == "token_revoked"
 
     clock.shift(30)
     login = api.post("/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json")

@@ -7,10 +7,13 @@ request changes nothing but the failure counter and the lock that follows it.
 
 from __future__ import annotations
 
+import codecs
+import encodings.aliases
 import json
 import string
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -21,7 +24,9 @@ from rest_framework.test import APIClient
 from django_twofactor import recovery, totp
 from django_twofactor.conf import twofactor_settings
 from django_twofactor.models import RecoveryCode
+from django_twofactor.parsers import NOT_CHARSETS
 from tests.conftest import bearer, code_at, log_in
+from tests.test_api_robustness import ENDPOINTS, Endpoint, check_answer, watch_parsers
 
 # Characters that sit near the edges of the formats: other digits that
 # str.isdigit() accepts, whitespace that is not a space, letters whose
@@ -63,16 +68,8 @@ content_types = st.sampled_from(
     ]
 )
 
-# (path, credential): "pending" token, "full" token with mfa, or none.
-ENDPOINTS = {
-    "login": ("/api/auth/login/", None),
-    "refresh": ("/api/auth/refresh/", None),
-    "authenticate": ("/api/auth/2fa/authenticate/", "pending"),
-    "generate": ("/api/auth/2fa/generate/", "full"),
-    "turn-on": ("/api/auth/2fa/turn-on/", "full"),
-    "turn-off": ("/api/auth/2fa/turn-off/", "full"),
-    "recovery-codes": ("/api/auth/2fa/recovery-codes/", "full"),
-}
+# Every endpoint of django_twofactor.urls, with the credential its view takes.
+endpoints = pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.id)
 ALLOWED_TO_CHANGE = {"two_factor_failed_attempts", "two_factor_locked_until"}
 FUZZ = settings(
     max_examples=60,
@@ -127,6 +124,12 @@ def target(enabled, api):
     return enabled
 
 
+@pytest.fixture
+def reads(monkeypatch) -> list[Any]:
+    """What the package's parsers did with the body (see tests/test_api_robustness.py)."""
+    return watch_parsers(monkeypatch)
+
+
 def state(user: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     row = get_user_model().objects.filter(pk=user.pk).values().get()
     codes = list(RecoveryCode.objects.filter(user=user).order_by("pk").values())
@@ -157,14 +160,29 @@ def could_hold_valid(raw: bytes, account: Any) -> bool:
     return any(code in compact for code in valid_codes(account))
 
 
-def send(endpoint: str, account: Any, data: bytes, content_type: str) -> None:
-    """Post, then check: no 5xx, and nothing but the counter changed."""
-    path, credential = ENDPOINTS[endpoint]
-    headers = bearer(account.tokens[credential]) if credential else {}
+def send(
+    endpoint: Endpoint,
+    account: Any,
+    data: bytes,
+    content_type: str,
+    reads: list[Any],
+    *,
+    credential: bool = True,
+) -> None:
+    """Send, then check: a JSON answer, never a 5xx, a body read is refused, and
+    nothing changed but the counter."""
+    headers = (
+        bearer(account.tokens[endpoint.credential]) if credential and endpoint.credential else {}
+    )
     before = state(account.user)
-    response = APIClient().generic("POST", path, data, content_type=content_type, **headers)
+    reads.clear()
+    response = APIClient().generic(
+        endpoint.method, endpoint.url, data, content_type=content_type, **headers
+    )
     event(f"status {response.status_code}")  # see --hypothesis-show-statistics
-    assert response.status_code < 500, (response.status_code, data, response.content)
+    if reads:
+        event(f"parser: {reads[-1].get_codes() if reads[-1] else 'parsed'}")
+    check_answer(response, reads)
     assert state(account.user) == before, (response.status_code, data, response.content)
     if get_user_model().objects.get(pk=account.user.pk).two_factor_failed_attempts:
         event("counted as a wrong code")
@@ -174,16 +192,16 @@ def send(endpoint: str, account: Any, data: bytes, content_type: str) -> None:
     )
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@endpoints
 @FUZZ
 @given(body=json_bodies)
-def test_json_bodies_never_break_an_endpoint(endpoint, body, target):
+def test_json_bodies_never_break_an_endpoint(endpoint, body, target, reads):
     """Any JSON value, the endpoint's own keys included: a 4xx at worst, and no state change."""
     assume(not could_be_valid(body, target))
-    send(endpoint, target, json.dumps(body).encode("utf-8"), "application/json")
+    send(endpoint, target, json.dumps(body).encode("utf-8"), "application/json", reads)
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@endpoints
 @FUZZ
 @given(raw=st.binary(max_size=200), content_type=content_types)
 @example(raw=b"[" * 50_000, content_type="application/json")  # RecursionError in json
@@ -194,7 +212,119 @@ def test_json_bodies_never_break_an_endpoint(endpoint, body, target):
     ),
     content_type="application/json",
 )
-def test_byte_bodies_never_break_an_endpoint(endpoint, raw, content_type, target):
+def test_byte_bodies_never_break_an_endpoint(endpoint, raw, content_type, target, reads):
     """Any bytes under any content type: the parsers answer 400 or 415, never 500."""
     assume(not could_hold_valid(raw, target))
-    send(endpoint, target, raw, content_type)
+    send(endpoint, target, raw, content_type, reads)
+
+
+# Any charset, any media type, any body -------------------------------------------
+
+
+def is_charset(name: str) -> bool:
+    try:
+        codec = codecs.lookup(name)
+    except LookupError:
+        return False
+    return codec._is_text_encoding and codec.name not in NOT_CHARSETS
+
+
+ALIASES = sorted(set(encodings.aliases.aliases) | set(encodings.aliases.aliases.values()))
+CHARSETS = [name for name in ALIASES if is_charset(name)]
+# zlib, base64, hex, rot13, uu, bz2, quopri…; the escape and domain-name codecs;
+# and names of codecs this platform lacks (mbcs).
+NOT_CHARSET_CODECS = [name for name in ALIASES if not is_charset(name)] + sorted(NOT_CHARSETS)
+
+# What a header may hold: no control characters, and no ``*`` (an RFC 2231
+# parameter in an unknown charset fails in Django's request constructor,
+# before any view: Django ticket #36991).
+header_text = st.text(
+    alphabet=st.characters(codec="latin-1", exclude_categories=["Cc"], exclude_characters='*;"\\'),
+    max_size=20,
+)
+
+
+def mostly(common: Any, rare: Any) -> Any:
+    """``common`` seven times in ten: most bodies should reach a parser."""
+    return st.integers(0, 9).flatmap(lambda n: common if n < 7 else rare)
+
+
+declared_charsets = mostly(
+    st.sampled_from(CHARSETS), st.sampled_from(NOT_CHARSET_CODECS) | header_text
+)
+media_types = mostly(
+    st.sampled_from(["application/json", "application/x-www-form-urlencoded"]),
+    st.sampled_from(["multipart/form-data; boundary=x", "text/plain", ""])
+    | st.from_regex(r"[a-z]{1,8}/[a-z0-9.+-]{1,12}", fullmatch=True),
+)
+
+
+@st.composite
+def content_type_headers(draw: Any) -> str:
+    media_type = draw(media_types)
+    style = draw(st.sampled_from(["none", "plain", "quoted"]))
+    if style == "none":
+        return str(media_type)
+    charset = draw(declared_charsets)
+    return (
+        f"{media_type}; charset={charset}"
+        if style == "plain"
+        else f'{media_type}; charset="{charset}"'
+    )
+
+
+field_names = st.sampled_from(["code", "username", "password", "refresh", "everywhere"]) | texts
+fields = st.dictionaries(field_names, code_like | texts | json_values, max_size=4)
+documents = st.one_of(
+    fields.map(json.dumps),
+    fields.map(lambda d: json.dumps(d, ensure_ascii=False)),
+    fields.map(lambda d: urlencode({k: str(v) for k, v in d.items()})),
+    json_values.map(json.dumps),
+    texts,
+)
+
+
+def encoded(document: str, charset: str) -> tuple[str, bytes]:
+    try:
+        return document, document.encode(charset, "replace")
+    except (UnicodeError, LookupError):  # a codec without "replace", or stateful
+        return document, document.encode("utf-8")
+
+
+# (the text a body was made from, the bytes sent)
+any_bodies = st.one_of(
+    st.binary(max_size=300).map(lambda raw: ("", raw)),
+    st.tuples(documents, st.sampled_from(CHARSETS)).map(lambda t: encoded(*t)),
+)
+FEW = settings(FUZZ, max_examples=50)
+
+
+@endpoints
+@FEW
+@given(
+    body=any_bodies,
+    content_type=content_type_headers(),
+    credential=mostly(st.just(True), st.just(False)),
+)
+@example(  # the report: punycode and idna forms were a 500 and an HTML 400
+    body=("", b"code=%41&username=a&password=b&refresh=c"),
+    content_type="application/x-www-form-urlencoded; charset=punycode",
+    credential=True,
+)
+@example(
+    body=("", b"code=%41&username=a&password=b&refresh=c"),
+    content_type="application/x-www-form-urlencoded; charset=idna",
+    credential=True,
+)
+@example(
+    body=("", b"x\x9c\x03\x00"), content_type="application/json; charset=zlib", credential=True
+)
+@example(body=("", b"{}"), content_type="application/json; charset=", credential=True)
+def test_any_charset_media_type_and_body(endpoint, body, content_type, credential, target, reads):
+    """With and without the endpoint's credential: a JSON 4xx with a ``code`` (or
+    DRF's field errors) wherever the body is read, never a 5xx, and nothing changed
+    but the failure counter."""
+    text, raw = body
+    assume(not could_hold_valid(raw, target))
+    assume(not could_hold_valid(text.encode("utf-8"), target))
+    send(endpoint, target, raw, content_type, reads, credential=credential)

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import AccessToken
 
+from django_twofactor import lifecycle
 from django_twofactor.permissions import IsTwoFactorAuthenticated, TwoFactorRequired
 from tests.conftest import bearer, make_user
 
@@ -103,6 +104,7 @@ def view_behind(permission: type) -> Any:
 def access_token(user: Any, claim: Any) -> str:
     token = AccessToken.for_user(user)
     token["amr"] = claim
+    token[lifecycle.STATE_CLAIM] = lifecycle.stamp(user)
     return str(token)
 
 

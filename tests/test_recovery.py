@@ -1,4 +1,4 @@
-"""``django_twofactor.recovery``: code format, entropy and the canonical form."""
+"""``django_twofactor.recovery``: code format, entropy, the canonical form, storage."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import re
 from collections import Counter
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher, PBKDF2PasswordHasher
 
-from django_twofactor import recovery
+from django_twofactor import crypto, recovery
 
 FORMAT = re.compile(r"[a-z2-7]{5}-[a-z2-7]{5}")
 
@@ -106,3 +107,92 @@ def test_canonical_of_generated_codes():
 def test_canonical_refuses_non_codes():
     with pytest.raises(ValueError, match="not a recovery code"):
         recovery.canonical("not-a-code")
+
+
+# Storage: lookup and salted derivation of the keyed hash --------------------
+
+KEYED = "0f" + "a" * 62  # the shape of a keyed hash: 64 hex digits
+
+
+def test_lookup_is_the_first_two_hex_digits():
+    assert recovery.LOOKUP_LENGTH == 2
+    assert recovery.LOOKUPS == 256
+    assert recovery.lookup(KEYED) == "0f"
+
+
+def test_peppered_is_the_keyed_hash_under_every_key(settings):
+    settings.SECRET_KEY_FALLBACKS = ["an-older-key-that-is-long-enough-0123456789abcdef"]
+    keyed = recovery.peppered("abcdefghij")
+    assert keyed == crypto.keyed_hashes("abcdefghij")
+    assert len(keyed) == 2
+    assert all(re.fullmatch(r"[0-9a-f]{64}", k) for k in keyed)
+
+
+def test_store_salts_each_code():
+    first, second = recovery.store(KEYED), recovery.store(KEYED)
+    assert first.lookup == second.lookup == "0f"
+    assert first.code_hash != second.code_hash
+    algorithm, iterations, salt, _digest = first.code_hash.split("$")
+    assert algorithm == "twofactor_pbkdf2_sha256"
+    assert iterations == "1"  # the suite's cost (conftest); production: test_recovery_storage
+    assert len(salt) >= 22  # Django's 128 bits; NIST asks for at least 32
+    assert KEYED not in first.code_hash
+    assert len(first.code_hash) <= 128
+
+
+def test_verify_needs_the_same_keyed_hash():
+    stored = recovery.store(KEYED)
+    assert recovery.verify(KEYED, stored.code_hash)
+    assert not recovery.verify("0f" + "b" * 62, stored.code_hash)
+
+
+def test_verify_keeps_a_hash_made_at_another_cost(monkeypatch):
+    stored = recovery.store(KEYED)
+    monkeypatch.setattr(recovery.RecoveryCodeHasher, "iterations", 3)
+    assert recovery.verify(KEYED, stored.code_hash)
+    assert recovery.store(KEYED).code_hash.split("$")[1] == "3"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "",
+        KEYED,  # what earlier versions stored: the migration converts it
+        PBKDF2PasswordHasher().encode(KEYED, "salt" * 6, 1),  # Django's own PBKDF2: another name
+        MD5PasswordHasher().encode(KEYED, "salt" * 6),
+    ],
+)
+def test_verify_refuses_other_formats(stored):
+    assert not recovery.verify(KEYED, stored)
+
+
+def test_the_hasher_ignores_password_hashers(settings):
+    """The suite's PASSWORD_HASHERS say MD5; recovery codes still use PBKDF2."""
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert recovery.store(KEYED).code_hash.startswith("twofactor_pbkdf2_sha256$")
+
+
+def test_new_set_codes_are_well_formed_sorted_and_apart():
+    made = recovery.new_set(10)
+    codes = [code for code, _ in made]
+    assert codes == sorted(codes)
+    assert len(set(codes)) == 10
+    assert all(FORMAT.fullmatch(c) for c in codes)
+    for code, stored in made:
+        keyed = crypto.keyed_hash(recovery.canonical(code))
+        assert stored.lookup == recovery.lookup(keyed)
+        assert recovery.verify(keyed, stored.code_hash)
+
+
+def test_new_set_never_repeats_a_lookup():
+    """With 256 lookups, 100 codes drawn freely would share one almost surely."""
+    made = recovery.new_set(100)
+    assert len({stored.lookup for _, stored in made}) == 100
+    assert recovery.new_set(0) == []
+    assert len(recovery.new_set(128)) == 128
+
+
+@pytest.mark.parametrize("count", [-1, 129])
+def test_new_set_refuses_impossible_sizes(count):
+    with pytest.raises(ValueError, match="at most 128"):
+        recovery.new_set(count)

@@ -26,11 +26,12 @@ from openapi_schema_validator import validate as validate_body
 from openapi_spec_validator import validate as validate_spec
 
 from django_twofactor.conf import twofactor_settings
-from django_twofactor.tokens import full_tokens
+from django_twofactor.tokens import full_tokens, pending_token
 from tests.conftest import PASSWORD, bearer, code_at, wrong_code
 
 JSON = "application/json"
 LOGIN, REFRESH, ME = "/api/auth/login/", "/api/auth/refresh/", "/api/me/"
+LOGOUT = "/api/auth/logout/"
 STATUS, AUTHENTICATE = "/api/auth/2fa/", "/api/auth/2fa/authenticate/"
 GENERATE, TURN_ON = "/api/auth/2fa/generate/", "/api/auth/2fa/turn-on/"
 TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"
@@ -41,6 +42,7 @@ TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-co
 EXPECTED = {
     (LOGIN, "post"): {"200", "400", "401", "415"},
     (REFRESH, "post"): {"200", "400", "401", "415"},
+    (LOGOUT, "post"): {"204", "400", "401", "415"},
     (STATUS, "get"): {"200", "401", "403"},
     (AUTHENTICATE, "post"): {"200", "400", "401", "409", "415", "429"},
     (GENERATE, "post"): {"200", "401", "403", "406", "409"},
@@ -143,6 +145,9 @@ def test_request_bodies(schema):
         assert set(body["properties"]) == fields, path
         assert set(body["required"]) == fields, path
         assert all(body["properties"][f]["type"] == "string" for f in fields)
+    logout = body_schema(schema, LOGOUT, "post")
+    assert logout["required"] == ["refresh"]
+    assert logout["properties"]["everywhere"]["type"] == "boolean"
     for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get")]:
         assert "requestBody" not in schema["paths"][path][method]
     code = {
@@ -197,7 +202,7 @@ def test_security_schemes(schema):
         security = schema["paths"][path][method].get("security", [])
         if path == AUTHENTICATE:
             assert security == [{"pendingToken": []}]
-        elif path in (LOGIN, REFRESH):
+        elif path in (LOGIN, REFRESH, LOGOUT):
             assert all(requirement == {} for requirement in security), path
         else:
             assert security == [{"jwtAuth": []}], path
@@ -238,7 +243,10 @@ def test_success_responses_match_the_schema(schema, plain, api, clock):
     mfa = bearer(authed["access"])
     clock.shift(30)
     renewed = answer(RECOVERY_CODES, data=totp(secret), **mfa).json()["recovery_codes"]
+    assert answer(LOGOUT, data={"refresh": authed["refresh"]}).status_code == 204
     assert answer(TURN_OFF, data={"code": renewed[0]}, **mfa).status_code == 204
+    fresh = answer(LOGIN, data=credentials).json()
+    answer(LOGOUT, data={"refresh": fresh["refresh"], "everywhere": True})
 
 
 def test_error_responses_match_the_schema(schema, enabled, api, clock):
@@ -282,8 +290,14 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
 
     clock.shift(twofactor_settings.LOCKOUT_BASE_DELAY.total_seconds() + 1)
     assert status(TURN_OFF, data={"code": enabled.recovery_codes[0]}, **mfa) == 204
+    assert status(ME, "get", **mfa) == 401  # turn-off revoked it: `token_revoked`
+    assert status(LOGOUT, data={"refresh": enabled.tokens["refresh"]}) == 401
+    assert status(LOGOUT, data={"everywhere": True}) == 400
+    user = enabled.refresh()
+    off = {**bearer(full_tokens(user, ["pwd"])["access"])}
+    off_pending = bearer(pending_token(user))
     for path in (TURN_OFF, RECOVERY_CODES, AUTHENTICATE):
-        assert status(path, data=wrong, **(pending if path == AUTHENTICATE else mfa)) == 409
+        assert status(path, data=wrong, **(off_pending if path == AUTHENTICATE else off)) == 409
 
 
 def test_docs_are_public_and_offline(client):

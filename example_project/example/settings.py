@@ -1,8 +1,13 @@
 """Settings of the example project: the package as a real project uses it.
 
-Not for production as they stand: ``DEBUG`` and the fallback ``SECRET_KEY`` are
-for the demo. ``DATABASE_URL`` (for example ``postgres://postgres@127.0.0.1/test``)
-replaces the default SQLite database.
+Safe by default: ``DEBUG`` is off unless ``DJANGO_DEBUG=1`` (``make demo`` sets
+it), and outside ``DEBUG`` the project refuses to start without a
+``DJANGO_SECRET_KEY`` of its own: the key below is published, so it signs
+tokens for the demo only. Outside ``DEBUG`` it also asks for HTTPS (redirect,
+HSTS, secure cookies); ``DJANGO_HTTPS=0`` turns that off for a plain-HTTP
+server on localhost (the test suite's). ``DATABASE_URL`` (for example
+``postgres://postgres@127.0.0.1/test``) replaces the default SQLite database;
+``DJANGO_ALLOWED_HOSTS`` (comma-separated) replaces the local host names.
 """
 
 from __future__ import annotations
@@ -13,14 +18,35 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "demo-only-insecure-key-change-me-7f3b9c1e2d4a5b6c8e0f1a2b3c4d5e6f"
-)
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+DEMO_SECRET_KEY = "demo-only-insecure-key-change-me-7f3b9c1e2d4a5b6c8e0f1a2b3c4d5e6f"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (python -c 'import secrets; print(secrets.token_urlsafe(50))'): "
+            "the demo key is public, so anyone could sign tokens for your users with it. "
+            "For the demo, run `make demo` (it sets DJANGO_DEBUG=1)."
+        )
+    SECRET_KEY = DEMO_SECRET_KEY
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+    if h.strip()
+]
+
+# Outside DEBUG: HTTPS only, as `manage.py check --deploy` asks.
+HTTPS = not DEBUG and os.environ.get("DJANGO_HTTPS", "1") == "1"
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -30,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",  # logout/ of a single refresh token
     "django_twofactor",
     "accounts",
     "example",  # the demo page at / (templates/ and static/ of this package)
@@ -91,13 +118,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # SimpleJWT's JWTAuthentication, refusing tokens the account has outlived.
+        "django_twofactor.authentication.TwoFactorJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "django_twofactor.permissions.IsTwoFactorAuthenticated",
     ],
     "DEFAULT_PARSER_CLASSES": ["django_twofactor.parsers.SafeJSONParser"],
     "EXCEPTION_HANDLER": "django_twofactor.exceptions.exception_handler",
+    # login/ declares the scope "twofactor_login": password guessing is slowed
+    # per client address (the per-user code lockout is the package's own).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "twofactor_login": os.environ.get("DJANGO_LOGIN_RATE", "20/minute"),
+    },
 }
 if OPENAPI:
     REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"

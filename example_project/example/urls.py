@@ -4,7 +4,11 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
+from django_twofactor.admin import protect
+
 from . import views
+
+protect(admin.site)  # the admin's login asks for the second factor
 
 urlpatterns = [
     path("", views.DemoView.as_view(), name="demo"),

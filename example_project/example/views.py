@@ -12,9 +12,9 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from django_twofactor import urls as twofactor_urls
+from django_twofactor.authentication import TwoFactorJWTAuthentication
 from django_twofactor.conf import twofactor_settings
 from django_twofactor.permissions import IsTwoFactorAuthenticated
 
@@ -31,7 +31,7 @@ class MeSerializer(serializers.Serializer[Any]):
 class MeView(APIView):
     """The protected resource of the demo: the user's public fields."""
 
-    authentication_classes = [JWTAuthentication]
+    authentication_classes = [TwoFactorJWTAuthentication]
     permission_classes = [IsTwoFactorAuthenticated]
 
     def get(self, request: Request) -> Response:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .models import RecoveryCode
+from .. import services
+from ..models import RecoveryCode
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ TWO_FACTOR_FIELDS = (
     "two_factor_failed_attempts",
     "two_factor_locked_until",
 )
+RESET_ACTION = "reset_two_factor"
+RESET_CONFIRMATION_TEMPLATE = "django_twofactor/admin/reset_confirmation.html"
 
 
 class TwoFactorEnabledFilter(admin.SimpleListFilter):
@@ -51,8 +56,6 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
     ones above are shown.
     """
 
-    actions = ["reset_two_factor"]
-
     def get_list_display(self, request: HttpRequest) -> Any:
         return [*super().get_list_display(request), "two_factor_enabled"]
 
@@ -69,15 +72,46 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
             return fieldsets
         return [*fieldsets, (_("Two-factor authentication"), {"fields": TWO_FACTOR_FIELDS})]
 
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        """Django's actions plus the reset, also when the project sets its own ``actions``.
+
+        ``actions = None`` (no actions at all) and popups are respected, and
+        the reset is offered only to those with the change permission.
+        """
+        actions: dict[str, Any] = super().get_actions(request)
+        if (
+            self.actions is not None
+            and IS_POPUP_VAR not in request.GET
+            and RESET_ACTION not in actions
+            and self.has_change_permission(request)
+        ):
+            actions[RESET_ACTION] = cast("tuple[Any, str, str]", self.get_action(RESET_ACTION))
+        return actions
+
     @admin.display(description=_("recovery codes left"))
     def two_factor_recovery_codes_left(self, obj: Any) -> int:
         left: int = RecoveryCode.objects.filter(user=obj, used_at__isnull=True).count()
         return left
 
-    @admin.action(description=_("Reset two-factor authentication (lost device)"))
-    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        count = 0
-        for user in queryset.filter(Q(two_factor_enabled=True) | ~Q(two_factor_secret="")):
+    @admin.action(
+        permissions=["change"],
+        description=_("Reset two-factor authentication (lost device)"),
+    )
+    def reset_two_factor(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> TemplateResponse | None:
+        """Ask first, as "delete selected" does; reset on the confirming POST."""
+        users = list(queryset.filter(Q(two_factor_enabled=True) | ~Q(two_factor_secret="")))
+        if not users:
+            self.message_user(
+                request,
+                gettext("None of the selected users has two-factor authentication set up."),
+                messages.WARNING,
+            )
+            return None
+        if request.POST.get("post") != "yes":
+            return self._confirm_reset(request, users)
+        for user in users:
             services.reset(user, request=request, by=request.user)
             self.log_change(request, user, gettext("Reset two-factor authentication."))
             logger.warning(
@@ -86,14 +120,28 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
                 request.user.pk,
                 timezone.now().isoformat(),
             )
-            count += 1
         self.message_user(
             request,
             ngettext(
                 "Two-factor authentication reset for %(count)d user.",
                 "Two-factor authentication reset for %(count)d users.",
-                count,
+                len(users),
             )
-            % {"count": count},
+            % {"count": len(users)},
             messages.SUCCESS,
         )
+        return None
+
+    def _confirm_reset(self, request: HttpRequest, users: list[Any]) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Reset two-factor authentication"),
+            "subtitle": None,
+            "users": users,
+            "opts": self.opts,
+            "action": RESET_ACTION,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, RESET_CONFIRMATION_TEMPLATE, context)

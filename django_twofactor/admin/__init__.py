@@ -1,0 +1,16 @@
+"""The Django admin, with the second factor.
+
+- ``protect(admin.site)``: the admin's login asks a user with 2FA on for a
+  code, and no session that skipped that step gets in (``login``).
+- ``TwoFactorUserAdminMixin``: the project's user admin shows two-factor
+  state, never the secret, and resets it (``users``).
+
+Django's admin autodiscovery imports this module; importing it changes nothing.
+"""
+
+from __future__ import annotations
+
+from .login import protect
+from .users import TwoFactorEnabledFilter, TwoFactorUserAdminMixin
+
+__all__ = ["TwoFactorEnabledFilter", "TwoFactorUserAdminMixin", "protect"]
