@@ -13,13 +13,15 @@ import os
 
 import dj_database_url
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-secret-key-that-is-long-enough-for-hkdf-0123456789")
+BENCH_KEY = "bench-secret-key-that-is-long-enough-for-hkdf-0123456789"
+os.environ.setdefault("DJANGO_SECRET_KEY", BENCH_KEY)
 os.environ.setdefault("DJANGO_HTTPS", "0")
 os.environ.setdefault("DJANGO_LOGIN_RATE", "1000000/minute")
 
 from example.settings import *  # noqa: E402, F403
 
 DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]  # Django's test client
 ROOT_URLCONF = "bench.urls"
 DATABASES = {
     "default": {

@@ -21,9 +21,8 @@ TOKEN_REVOKED = "token_revoked"  # noqa: S105  # an error code, not a secret
 
 
 def token_revoked() -> AuthenticationFailed:
-    return AuthenticationFailed(
-        _("Token was revoked by a change to the account: log in again."), TOKEN_REVOKED
-    )
+    detail = str(_("Token was revoked by a change to the account: log in again."))
+    return AuthenticationFailed(detail, TOKEN_REVOKED)
 
 
 class TwoFactorJWTAuthentication(JWTAuthentication):

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, resolve, reverse
 from django.utils.module_loading import import_string
 from rest_framework.settings import api_settings as drf_settings
 from rest_framework.throttling import ScopedRateThrottle
@@ -153,6 +154,30 @@ def check_user_model(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
 
 def _classes(paths_or_classes: Any) -> list[type]:
     return [import_string(c) if isinstance(c, str) else c for c in paths_or_classes]
+
+
+@register(Tags.security, Tags.urls)
+def check_admin_login(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """The admin's login URL, if there is one, must be the protected view."""
+    if not apps.is_installed("django.contrib.admin"):
+        return []
+    from .admin.login import is_protected_login
+
+    try:
+        view = resolve(reverse("admin:login")).func
+    except NoReverseMatch:
+        return []
+    if is_protected_login(view):
+        return []
+    return [
+        Warning(
+            "The admin's login takes the password alone: a user with two-factor "
+            "authentication on can log into the admin without a code.",
+            hint="Call django_twofactor.admin.protect(admin.site) in urls.py, above "
+            "urlpatterns (before admin.site.urls is read).",
+            id="django_twofactor.W005",
+        )
+    ]
 
 
 @register(Tags.security)

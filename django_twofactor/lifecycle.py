@@ -55,5 +55,6 @@ def token_is_current(payload: Mapping[str, Any] | Any, user: Any) -> bool:
 
 def revoke_all(user: Any) -> None:
     """Raise the epoch: every token and verified session of ``user`` stops working."""
-    get_user_model()._default_manager.filter(pk=user.pk).update(two_factor_epoch=F("two_factor_epoch") + 1)
+    users = get_user_model()._default_manager
+    users.filter(pk=user.pk).update(two_factor_epoch=F("two_factor_epoch") + 1)
     user.two_factor_epoch += 1

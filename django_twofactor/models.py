@@ -71,9 +71,9 @@ class TwoFactorMixin(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         password_changed = getattr(self, "_password", None) is not None
-        if not (self._state.adding or args or kwargs.get("force_insert")):
-            if kwargs.get("update_fields") is None:
-                kwargs["update_fields"] = _fields_but_two_factor(self)
+        plain = not (self._state.adding or args or kwargs.get("force_insert"))
+        if plain and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = _fields_but_two_factor(self)
         super().save(*args, **kwargs)
         if password_changed:
             self._clear_failures()

@@ -12,10 +12,10 @@ stored salted and hashed with a key-derivation function that has a cost
   checking a code costs one derivation, not one per code.
 - ``code_hash`` = PBKDF2-SHA256 of ``peppered`` with a salt of its own.
 
-Without the pepper, neither column says anything about the code. With it, a
-stolen row still costs ``2 ** (50 - 8)`` derivations to brute-force: each
-lookup bit halves that work, which is why the lookup is as short as telling a
-set of ``RECOVERY_CODES_COUNT`` (at most 100) codes apart allows.
+Without the pepper, neither column says anything about the code. Whoever has
+the pepper too still needs ``2 ** (50 - 8)`` derivations to search one row:
+each lookup bit halves that work, which is why the lookup is as short as
+telling a set of ``RECOVERY_CODES_COUNT`` (at most 100) codes apart allows.
 """
 
 from __future__ import annotations

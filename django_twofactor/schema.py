@@ -63,9 +63,9 @@ class LogoutRequest(LogoutSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["refresh"].help_text = "A refresh token of the session to end."
-        self.fields["everywhere"].help_text = (
-            "`true`: end every token of the user, on every device (no blacklist needed)."
-        )
+        self.fields[
+            "everywhere"
+        ].help_text = "`true`: end every token of the user, on every device (no blacklist needed)."
 
 
 class TotpCode(CodeSerializer):
@@ -235,12 +235,19 @@ def error_responses(texts: dict[int, str]) -> dict[tuple[int, str], OpenApiRespo
     }
 
 
-MISSING_FIELD = "A field is missing or ill-formed."
+MISSING_FIELD = (
+    "A field is missing or ill-formed; or the body is not valid JSON or form data in its "
+    "charset (`parse_error`), or a form has too many fields (`too_many_fields`)."
+)
 WRONG_CODE = "A wrong, used or ill-formed code: on field `code`."
 FORBIDDEN = "2FA is on and the token lacks `mfa`: `two_factor_required`."
 NOT_ENABLED = "2FA is off: `two_factor_not_enabled`; or `two_factor_secret_unreadable`."
 LOCKED = "Too many wrong codes: `two_factor_locked`, with `Retry-After`."
-UNSUPPORTED = "The body is neither JSON nor form data: `unsupported_media_type`."
+UNSUPPORTED = (
+    "The body is neither JSON nor form data, or its charset is not a text encoding: "
+    "`unsupported_media_type`."
+)
+TOO_LARGE = "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE`: `request_too_large`."
 NOT_ACCEPTABLE = "Neither `?format=` nor `Accept` names JSON, PNG or SVG: `not_acceptable`."
 
 
@@ -317,6 +324,7 @@ class LoginViewSchema(OpenApiViewExtension):
                 **error_responses(
                     {
                         401: "Wrong credentials or inactive: `no_active_account`.",
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                     }
                 ),
@@ -344,6 +352,7 @@ class RefreshViewSchema(OpenApiViewExtension):
                         "(`token_not_valid`), its user was deleted or is inactive "
                         "(`no_active_account`), or the account has outlived it "
                         "(`token_revoked`).",
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                     }
                 ),
@@ -380,6 +389,7 @@ class LogoutViewSchema(OpenApiViewExtension):
                         401: "The refresh token is bad, expired or blacklisted "
                         "(`token_not_valid`), its user is gone (`no_active_account`), or "
                         "the account has outlived it (`token_revoked`).",
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                     }
                 ),
@@ -411,6 +421,7 @@ class AuthenticateViewSchema(OpenApiViewExtension):
                         "has outlived (`token_revoked`).",
                         409: "2FA is off for the user: `two_factor_not_enabled`; or "
                         "`two_factor_secret_unreadable`.",
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                         429: LOCKED,
                     }
@@ -484,6 +495,7 @@ class TurnOnViewSchema(OpenApiViewExtension):
                         403: FORBIDDEN,
                         409: "`two_factor_already_enabled`; `two_factor_setup_not_started` "
                         "before generate; or `two_factor_secret_unreadable`.",
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                         429: LOCKED,
                     }
@@ -512,6 +524,7 @@ class TurnOffViewSchema(OpenApiViewExtension):
                         401: UNAUTHORIZED,
                         403: FORBIDDEN,
                         409: NOT_ENABLED,
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                         429: LOCKED,
                     }
@@ -559,6 +572,7 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
                         401: UNAUTHORIZED,
                         403: FORBIDDEN,
                         409: NOT_ENABLED,
+                        413: TOO_LARGE,
                         415: UNSUPPORTED,
                         429: LOCKED,
                     }

@@ -114,7 +114,7 @@ class LogoutSerializer(serializers.Serializer[Any]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:
-            token = RefreshToken(attrs["refresh"])  # type: ignore[arg-type]  # takes str
+            token = RefreshToken(attrs["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         user = live_owner(token.payload)

@@ -14,8 +14,8 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DJANGO_HTTPS", "0")
 
-from example.settings import *  # noqa: E402, F403
-from example.settings import DATABASES, REST_FRAMEWORK  # noqa: E402
+from example.settings import *  # noqa: F403
+from example.settings import DATABASES, REST_FRAMEWORK
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECRET_KEY = "tests-secret-key-that-is-long-enough-for-hkdf-0123456789abcdef"

@@ -466,3 +466,10 @@ def test_force_login_session_is_refused_by_drf(staff, client, clock):
     response = client.get("/session-only/")
     assert response.status_code == 403
     assert response.json()["code"] == "two_factor_required"
+
+
+def test_request_without_a_session_is_not_verified(staff, rf):
+    """No session (a site served without SessionMiddleware): no second factor either."""
+    request = rf.get(INDEX)
+    request.user = staff.user
+    assert not admin.site.has_permission(request)

@@ -20,6 +20,7 @@ import pytest
 import zxingcpp
 from django.conf import settings
 from PIL import Image
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from django_twofactor import crypto, services
 from django_twofactor.codes import TOTP, SubmittedCode
@@ -173,9 +174,10 @@ def test_whole_flow(tab, live_server, clock):
     expect(tab.get_by_test_id("status")).to_have_text(
         "Two-factor authentication is on. 10 recovery codes left."
     )
-    tab.get_by_role("button", name="Log out").click()
+    tab.get_by_role("button", name="Log out", exact=True).click()
     expect(heading(tab, "Log in")).to_be_visible()
-    expect(tab.get_by_test_id("notice")).to_contain_text("forgotten your tokens")
+    expect(tab.get_by_test_id("notice")).to_contain_text("ended on the server")
+    assert OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=False).count() == 1
 
     # Second login: the pending step takes a recovery code (case does not matter).
     clock.shift(30)
@@ -201,10 +203,13 @@ def test_whole_flow(tab, live_server, clock):
     submit(tab, off, used, "Turn 2FA off")
     expect(error(tab)).to_have_text(WRONG)
     submit(tab, off, code_at(secret, time.time()), "Turn 2FA off")
-    expect(tab.get_by_test_id("status")).to_have_text("Two-factor authentication is off.")
-    expect(tab.get_by_role("button", name="Set up 2FA")).to_be_visible()
+    # Turn-off ends every session, this one too: log in again with the password alone.
+    expect(heading(tab, "Log in")).to_be_visible()
+    expect(tab.get_by_test_id("notice")).to_contain_text("every session has ended")
     user.refresh_from_db()
     assert not user.two_factor_enabled
+    log_in(tab)
+    expect(heading(tab, "Set up two-factor authentication")).to_be_visible()
 
 
 def test_lockout_shows_a_countdown_from_retry_after(tab, live_server, clock):
@@ -264,7 +269,26 @@ def test_bad_password_and_expired_sign_in(tab, live_server, clock):
 
     # The access token expires; the page refreshes it, and the claim stays.
     clock.shift(settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds() + 1)
-    off = "To turn 2FA off, enter a code from your app or a recovery code"
-    submit(tab, off, code_at(secret, time.time()), "Turn 2FA off")
-    expect(tab.get_by_test_id("status")).to_have_text("Two-factor authentication is off.")
+    renew = "To get new recovery codes (the old ones stop working), enter a code from your app"
+    submit(tab, renew, code_at(secret, time.time()), "New recovery codes")
+    expect(heading(tab, "Save your recovery codes")).to_be_visible()
+    tab.get_by_role("button", name="I have saved them").click()
     expect(tab.get_by_test_id("methods")).to_have_text("pwd, mfa, otp")
+
+
+def test_log_out_everywhere_ends_the_other_devices_session(chromium, tab, live_server, clock):
+    """Two browsers signed in; "Log out everywhere" in one, and the other is out too."""
+    make_user()
+    other = chromium.new_context().new_page()
+    for page in (tab, other):
+        page.goto(live_server.url)
+        log_in(page)
+        expect(heading(page, "Set up two-factor authentication")).to_be_visible()
+        page.get_by_role("button", name="Not now").click()
+        expect(heading(page, "Logged in")).to_be_visible()
+    tab.get_by_role("button", name="Log out everywhere").click()
+    expect(tab.get_by_test_id("notice")).to_contain_text("every device must log in again")
+    other.get_by_role("button", name="Set up 2FA").click()  # its next call is refused
+    expect(error(other)).to_have_text("Your session has ended — log in again.")
+    expect(heading(other, "Log in")).to_be_visible()
+    other.context.close()

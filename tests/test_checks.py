@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin import AdminSite
 from django.core.checks import Error, Warning
 from django.test import override_settings
+from django.urls import path
 
 from django_twofactor import checks
 
@@ -133,3 +135,27 @@ def test_scoped_throttle_without_the_login_rate_is_an_error():
 def test_no_throttle_at_all_is_no_error():
     with rest_framework(DEFAULT_THROTTLE_CLASSES=[], DEFAULT_THROTTLE_RATES={}):
         assert ids(checks.check_rest_framework(None)) == []
+
+
+def test_the_protected_admin_passes_its_check():
+    assert checks.check_admin_login(None) == []
+
+
+unprotected = AdminSite(name="admin")
+urlpatterns = [path("admin/", unprotected.urls)]
+
+
+def test_an_unprotected_admin_login_is_a_warning():
+    """A project that mounts an admin site without ``protect``."""
+    with override_settings(ROOT_URLCONF=__name__):
+        messages = checks.check_admin_login(None)
+    assert ids(messages) == ["django_twofactor.W005"]
+    assert "protect(admin.site)" in messages[0].hint
+
+
+def test_no_admin_urls_or_no_admin_app_is_no_warning(monkeypatch):
+    with override_settings(ROOT_URLCONF="django_twofactor.urls"):
+        assert checks.check_admin_login(None) == []
+    monkeypatch.setattr(checks.apps, "is_installed", lambda name: False)
+    with override_settings(ROOT_URLCONF=__name__):
+        assert checks.check_admin_login(None) == []

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import secrets
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -151,3 +156,76 @@ def test_repr_and_str_of_the_user(enabled):
     for text in (repr(user), str(user)):
         assert "alice" in text
         assert_no_secret(text, enabled)
+
+
+# Safe by default (CONTRACT §9) ------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py`` of the example in a process of its own, with only ``env`` set."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    base.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLE,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_without_a_secret_key_it_refuses_to_start():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr
+    assert "demo key is public" in result.stderr
+
+
+def test_debug_is_off_unless_the_demo_turns_it_on():
+    key = secrets.token_urlsafe(50)
+    show = ["shell", "-c", "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY)"]
+
+    def last_line(**env: str) -> list[str]:  # Django 5.2's shell may say what it imported
+        return manage(*show, **env).stdout.strip().splitlines()[-1].split()
+
+    assert last_line(DJANGO_SECRET_KEY=key) == ["False", key]
+    demo_key = last_line(DJANGO_DEBUG="1")
+    assert demo_key[0] == "True"
+    assert demo_key[1].startswith("demo-only-insecure-key")
+
+
+def test_the_deploy_checks_pass_with_production_settings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_login_is_throttled_per_client(db, api, monkeypatch):
+    """The example's rate, 20 a minute: the 21st login from one address is a 429."""
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    from example import settings as example_settings
+
+    rates = example_settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    assert rates == {"twofactor_login": "20/minute"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    body = {"username": "nobody", "password": "wrong"}
+    statuses = [api.post("/api/auth/login/", body, format="json").status_code for _ in range(21)]
+    assert statuses == [401] * 20 + [429]
+    throttled = api.post("/api/auth/login/", body, format="json")
+    assert throttled.json()["code"] == "throttled"
+    assert int(throttled["Retry-After"]) > 0
+    cache.clear()

@@ -217,6 +217,17 @@ def test_a_code_spent_between_finding_and_spending_is_refused(enabled, monkeypat
     assert attempts.user_row(enabled.user).get().two_factor_failed_attempts == 3
 
 
+def test_counts_of_codes_left_follow_spending(enabled):
+    """``2fa/`` status and the admin's "recovery codes left" count unused rows."""
+    from django.contrib import admin
+
+    user_admin = admin.site._registry[get_user_model()]
+    assert services.status(enabled.user)["recovery_codes_remaining"] == 10
+    services.verify(enabled.user, rec(enabled.recovery_codes[0]))
+    assert services.status(enabled.user)["recovery_codes_remaining"] == 9
+    assert user_admin.two_factor_recovery_codes_left(enabled.user) == 9
+
+
 # The migration from keyed hashes ----------------------------------------------
 
 BEFORE = [("django_twofactor", "0001_initial")]

@@ -40,15 +40,15 @@ TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-co
 # A body of another media type is a 415 wherever a body is read; generate's
 # content negotiation answers 406 to a format it does not offer.
 EXPECTED = {
-    (LOGIN, "post"): {"200", "400", "401", "415"},
-    (REFRESH, "post"): {"200", "400", "401", "415"},
-    (LOGOUT, "post"): {"204", "400", "401", "415"},
+    (LOGIN, "post"): {"200", "400", "401", "413", "415"},
+    (REFRESH, "post"): {"200", "400", "401", "413", "415"},
+    (LOGOUT, "post"): {"204", "400", "401", "413", "415"},
     (STATUS, "get"): {"200", "401", "403"},
-    (AUTHENTICATE, "post"): {"200", "400", "401", "409", "415", "429"},
+    (AUTHENTICATE, "post"): {"200", "400", "401", "409", "413", "415", "429"},
     (GENERATE, "post"): {"200", "401", "403", "406", "409"},
-    (TURN_ON, "post"): {"200", "400", "401", "403", "409", "415", "429"},
-    (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "415", "429"},
-    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "415", "429"},
+    (TURN_ON, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
+    (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "413", "415", "429"},
+    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
     (ME, "get"): {"200", "401", "403"},
 }
 CODE_ENDPOINTS = [AUTHENTICATE, TURN_ON, TURN_OFF, RECOVERY_CODES]
@@ -164,7 +164,7 @@ def test_errors_are_json_with_detail_and_code(schema):
     """401/403/406/409/415/429 bodies promise `detail` and `code`; a 429 promises Retry-After."""
     for (path, method), codes in EXPECTED.items():
         responses = schema["paths"][path][method]["responses"]
-        for status in codes & {"401", "403", "406", "409", "415", "429"}:
+        for status in codes & {"401", "403", "406", "409", "413", "415", "429"}:
             content = responses[status]["content"]
             assert set(content) == {JSON}, (path, status)
             error = resolve(schema, content[JSON]["schema"])
@@ -281,6 +281,9 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
     for path, token in [(LOGIN, {}), (REFRESH, {}), (AUTHENTICATE, pending), *mfa_posts]:
         as_text = api.post(path, "code=1", content_type="text/plain", **token)
         assert conforms(schema, path, "post", as_text) == 415
+        big = b" " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        too_large = api.post(path, big, content_type=JSON, **token)
+        assert conforms(schema, path, "post", too_large) == 413
     assert status(TURN_ON, data=wrong, **mfa) == 409
 
     for _ in range(twofactor_settings.MAX_FAILED_ATTEMPTS):

@@ -162,3 +162,42 @@ def test_wrong_codes_on_both_servers_add_up_to_a_lockout(servers):
     user.refresh_from_db()
     assert user.two_factor_failed_attempts == 5  # refused attempts are not counted
     assert user.two_factor_last_step < current_step()  # the right code was not spent
+
+
+def test_logging_out_everywhere_on_one_server_ends_the_tokens_on_the_other(servers):
+    """Token binding reads the shared row: an event on B revokes what A issued."""
+    a, b = servers
+    _, secret = server_user("carol")
+    wait_for_fresh_step()
+    tokens = a.post(AUTHENTICATE, {"code": code_at(secret, time.time())}, token=log_in(a, "carol"))
+    assert tokens.status == 200, tokens.data
+    access, refresh = tokens.data["access"], tokens.data["refresh"]
+    assert b.request("GET", "/api/me/", token=access).status == 200
+    assert a.post("/api/auth/refresh/", {"refresh": refresh}).status == 200
+    pending = log_in(a, "carol")
+
+    out = b.post("/api/auth/logout/", {"refresh": refresh, "everywhere": True})
+    assert out.status == 204, out.data
+
+    for server in (a, b):
+        me = server.request("GET", "/api/me/", token=access)
+        assert (me.status, me.data["code"]) == (401, "token_revoked")
+        renewed = server.post("/api/auth/refresh/", {"refresh": refresh})
+        assert (renewed.status, renewed.data["code"]) == (401, "token_revoked")
+        late = server.post(AUTHENTICATE, {"code": code_at(secret, time.time())}, token=pending)
+        assert (late.status, late.data["code"]) == (401, "token_revoked")
+
+
+def test_a_password_changed_behind_the_servers_backs_ends_their_tokens(servers):
+    """A password change anywhere (here: this process) is seen by both servers."""
+    a, b = servers
+    user, secret = server_user("dave")
+    wait_for_fresh_step()
+    tokens = a.post(AUTHENTICATE, {"code": code_at(secret, time.time())}, token=log_in(a, "dave"))
+    assert tokens.status == 200, tokens.data
+    user.refresh_from_db()
+    user.set_password("an entirely new passphrase")
+    user.save()
+    for server in (a, b):
+        me = server.request("GET", "/api/me/", token=tokens.data["access"])
+        assert (me.status, me.data["code"]) == (401, "token_revoked")

@@ -79,10 +79,16 @@ def protect(site: AdminSite) -> AdminSite:
     def login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return admin_login(site, request, extra_context)
 
+    setattr(login, _PROTECTED, True)  # what the system check W005 looks for
     site.has_permission = has_permission  # type: ignore[method-assign]
     site.login = login  # type: ignore[method-assign]
     setattr(site, _PROTECTED, True)
     return site
+
+
+def is_protected_login(view: Any) -> bool:
+    """Whether ``view`` (what ``admin:login`` resolves to) is a protected site's login."""
+    return bool(getattr(view, _PROTECTED, False))
 
 
 def second_factor_passed(request: HttpRequest) -> bool:

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='two_factor_epoch',
-            field=models.PositiveIntegerField(default=0, editable=False, help_text='Raised when two-factor authentication is turned on, off or reset, and by logging out everywhere: tokens and sessions from an earlier epoch are refused.', verbose_name='two-factor credential epoch'),
+            model_name="user",
+            name="two_factor_epoch",
+            field=models.PositiveIntegerField(
+                default=0,
+                editable=False,
+                help_text="Raised when two-factor authentication is turned on, off or reset, and by logging out everywhere: tokens and sessions from an earlier epoch are refused.",
+                verbose_name="two-factor credential epoch",
+            ),
         ),
     ]

@@ -277,9 +277,11 @@
   codeForm("recovery-codes-form", "recovery-code", false, api["recovery-codes"], (data) =>
     showCodes(data.recovery_codes),
   );
-  codeForm("turn-off-form", "turn-off-code", true, api["turn-off"], async () => {
-    await showAccount();
-    note("Two-factor authentication is off: your password alone logs you in again.");
+  // Turning 2FA off ends every session of the account, this one too.
+  codeForm("turn-off-form", "turn-off-code", true, api["turn-off"], () => {
+    logOut();
+    note("Two-factor authentication is off, and every session has ended: " +
+      "log in again with your password alone.");
   });
 
   onClick("use-recovery", () => {
@@ -294,9 +296,21 @@
     $("recovery-codes").replaceChildren();
     showAccount();
   });
-  onClick("logout", () => {
+  // The refresh token is the proof; the server ends it (or every token).
+  async function logOutOnServer(everywhere) {
+    const body = { refresh: tokens.refresh, everywhere };
+    try {
+      await call(api.logout, { method: "POST", body, token: null });
+    } catch (error) {
+      if (error.status !== 401) return fail(error); // 401: it had ended already
+    }
     logOut();
-    note("Logged out: this page has forgotten your tokens.");
-  });
+    note(everywhere
+      ? "Logged out everywhere: every device must log in again."
+      : "Logged out: this session has ended on the server, and this page forgot its tokens.");
+  }
+
+  onClick("logout", () => logOutOnServer(false));
+  onClick("logout-everywhere", () => logOutOnServer(true));
   show("login");
 })();
