@@ -14,8 +14,10 @@ import time
 import pytest
 from django.urls import include, path
 from rest_framework.permissions import IsAuthenticated
+from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView
 
+from django_twofactor import lifecycle
 from django_twofactor.tokens import full_tokens
 from example.views import MeView
 from tests.api_helpers import (
@@ -46,8 +48,11 @@ BLACKLIST_CHECK = 1
 
 
 class BaselineMeView(MeView):
-    """The example's protected view behind DRF's own permission, for comparison."""
+    """The example's protected view with SimpleJWT's and DRF's own classes only:
+    what the package adds (the state stamp, the second-factor check) is the
+    difference."""
 
+    authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated]
 
 
@@ -73,7 +78,8 @@ def now_code(account) -> str:
 def test_protected_view_costs_what_is_authenticated_costs(
     request, api, state, url, django_assert_num_queries
 ):
-    """IsTwoFactorAuthenticated reads the flag from the row JWT auth loaded."""
+    """The state stamp and IsTwoFactorAuthenticated read only the row JWT auth loaded:
+    the package's view costs what SimpleJWT's plain one (BASELINE) costs."""
     account = request.getfixturevalue(state)
     with django_assert_num_queries(AUTHENTICATED_USER):
         response = api.get(url, **bearer(account.tokens["access"]))
@@ -86,6 +92,15 @@ def test_refused_token_costs_no_extra_query_either(enabled, api, django_assert_n
     with django_assert_num_queries(AUTHENTICATED_USER):
         response = api.get(GUARDED, **bearer(stale))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("url", [GUARDED, BASELINE])
+def test_a_revoked_token_costs_no_extra_query(plain, api, url, django_assert_num_queries):
+    """The 401 ``token_revoked`` (package class) is decided from the row loaded anyway."""
+    lifecycle.revoke_all(plain.user)
+    with django_assert_num_queries(AUTHENTICATED_USER):
+        response = api.get(url, **bearer(plain.tokens["access"]))
+    assert response.status_code == (401 if url == GUARDED else 200)
 
 
 # Login --------------------------------------------------------------------------
