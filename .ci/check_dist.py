@@ -17,6 +17,9 @@ WHEEL_MUST_HAVE = [
     "django_twofactor/py.typed",
     "django_twofactor/migrations/__init__.py",
     "django_twofactor/migrations/0001_initial.py",
+    "django_twofactor/migrations/0002_recovery_code_kdf.py",
+    "django_twofactor/templates/django_twofactor/admin/code.html",
+    "django_twofactor/templates/django_twofactor/admin/reset_confirmation.html",
     "django_twofactor/management/commands/twofactor_reencrypt.py",
     *(
         f"django_twofactor/locale/{lang}/LC_MESSAGES/django.{ext}"

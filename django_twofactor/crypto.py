@@ -56,8 +56,9 @@ def _hash_keys(masters: tuple[str, ...]) -> tuple[bytes, ...]:
 
 
 @lru_cache(maxsize=16)
-def _state_keys(masters: tuple[str, ...]) -> tuple[bytes, ...]:
-    return tuple(_derive(m, _STATE_PURPOSE) for m in masters)
+def _state_macs(masters: tuple[str, ...]) -> tuple[hmac.HMAC, ...]:
+    """Keyed HMAC objects to copy: the key schedule is done once, not per request."""
+    return tuple(hmac.new(_derive(m, _STATE_PURPOSE), digestmod=hashlib.sha256) for m in masters)
 
 
 def encrypt(plaintext: str) -> str:
@@ -97,7 +98,9 @@ def state_stamps(value: str) -> list[str]:
     128 bits: a stamp is compared, never searched for, so it needs no more.
     """
     message = value.encode("utf-8")
-    return [
-        hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-        for key in _state_keys(master_secrets())
-    ]
+    stamps = []
+    for keyed in _state_macs(master_secrets()):  # runs on every authenticated request
+        mac = keyed.copy()
+        mac.update(message)
+        stamps.append(mac.digest()[:16].hex())
+    return stamps

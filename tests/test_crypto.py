@@ -125,3 +125,20 @@ def test_keyed_hashes_follow_encryption_keys():
         explicit = crypto.keyed_hashes("abcdefghij")
     assert len(explicit) == 2
     assert crypto.keyed_hash("abcdefghij") not in explicit
+
+
+def test_state_stamps_are_128_bit_hmacs_under_every_key(settings):
+    """Current key first, then the fallbacks; its own derived key, not the hash key's."""
+    import hashlib
+    import hmac
+
+    settings.SECRET_KEY = "a-current-key-that-is-long-enough-for-the-tests-000"
+    settings.SECRET_KEY_FALLBACKS = ["an-older-key-that-is-long-enough-for-the-tests-111"]
+    stamps = crypto.state_stamps("1:0:hash")
+    assert len(stamps) == 2
+    assert all(len(s) == 32 and int(s, 16) >= 0 for s in stamps)
+    assert stamps[0] != stamps[1]
+    key = crypto._derive(settings.SECRET_KEY, b"account-state-stamp")
+    assert stamps[0] == hmac.new(key, b"1:0:hash", hashlib.sha256).hexdigest()[:32]
+    assert stamps[0] not in crypto.keyed_hashes("1:0:hash")[0]
+    assert crypto.state_stamps("1:1:hash")[0] != stamps[0]
