@@ -175,11 +175,17 @@ def test_a_non_text_codec_django_let_through_is_refused():
         charset_of(JSON, {"encoding": "zlib"})
 
 
-def test_an_rfc_2231_parameter_in_an_unknown_charset_is_a_415():
-    """Django's own request construction fails on this header first (Django #36991)."""
-    with pytest.raises(UnsupportedMediaType) as raised:
-        charset_of(f"{JSON}; charset*=no-such-charset''utf-8", {})
-    assert not isinstance(raised.value, UnsupportedCharset)
+def test_an_rfc_2231_parameter_in_an_unknown_charset_is_total():
+    """Django 5.2's header parser raises ``ValueError`` on it (a 415 here; Django's
+    own request construction fails on it first); 4.2 and 6.1 decode it. Either
+    way a 415 or a real character set, never a 500."""
+    try:
+        result: str | UnsupportedMediaType = charset_of(
+            f"{JSON}; charset*=no-such-charset''utf-8", {}
+        )
+    except UnsupportedMediaType as refused:
+        result = refused
+    assert isinstance(result, UnsupportedMediaType) or is_charset(result)
 
 
 @given(st.sampled_from(REAL + NOT_TEXT + PSEUDO) | st.text(max_size=20))

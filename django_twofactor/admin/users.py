@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IS_POPUP_VAR
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -72,21 +71,16 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
             return fieldsets
         return [*fieldsets, (_("Two-factor authentication"), {"fields": TWO_FACTOR_FIELDS})]
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        """Django's actions plus the reset, also when the project sets its own ``actions``.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Keep the reset among the actions, also when the project sets its own.
 
-        ``actions = None`` (no actions at all) and popups are respected, and
-        the reset is offered only to those with the change permission.
+        Django then offers it as any action: only to those with the change
+        permission (``@admin.action(permissions=["change"])``), not in popups,
+        and not at all with ``actions = None``.
         """
-        actions: dict[str, Any] = super().get_actions(request)
-        if (
-            self.actions is not None
-            and IS_POPUP_VAR not in request.GET
-            and RESET_ACTION not in actions
-            and self.has_change_permission(request)
-        ):
-            actions[RESET_ACTION] = cast("tuple[Any, str, str]", self.get_action(RESET_ACTION))
-        return actions
+        super().__init__(*args, **kwargs)
+        if self.actions is not None and RESET_ACTION not in self.actions:
+            self.actions = [*self.actions, RESET_ACTION]
 
     @admin.display(description=_("recovery codes left"))
     def two_factor_recovery_codes_left(self, obj: Any) -> int:
