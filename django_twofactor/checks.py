@@ -20,13 +20,15 @@ from rest_framework_simplejwt.tokens import UntypedToken
 from .authentication import TwoFactorJWTAuthentication
 from .conf import DEFAULTS, LOGIN_SCOPE, jwt_settings
 from .lifecycle import STATE_CLAIM
+from .tokens import AUTH_TIME
 from .models import TwoFactorMixin
 from .permissions import IsTwoFactorAuthenticated
+from .policy import NAMED as NAMED_POLICIES
 from .totp import DIGESTS
 
 # Claims SimpleJWT and the package write; reusing one as CLAIM would clobber it.
 _JWT_CLAIMS = {"exp", "iat", "jti", "nbf", "aud", "iss", "sub", "token_type", "user_id"}
-_RESERVED_CLAIMS = _JWT_CLAIMS | {STATE_CLAIM}
+_RESERVED_CLAIMS = _JWT_CLAIMS | {STATE_CLAIM, AUTH_TIME}
 
 
 def _is_int(value: Any) -> bool:
@@ -80,13 +82,38 @@ _VALUE_RULES: list[tuple[str, Callable[[Any], bool], str]] = [
     ),
 ]
 _VALUE_IDS = {key: f"django_twofactor.E{n:03d}" for n, (key, _, _) in enumerate(_VALUE_RULES, 3)}
+
+
 # Rules added later take the next free id, so no existing id ever changes.
+def _enrolment_policy(value: Any) -> bool:
+    if value is None or value in NAMED_POLICIES:
+        return True
+    if not isinstance(value, str):
+        return False
+    try:
+        return callable(import_string(value))
+    except ImportError:
+        return False
+
+
 _LATER_RULES: list[tuple[str, Callable[[Any], bool], str, str]] = [
     (
         "FAILURE_LIMIT",
         lambda v: _is_int(v) and v >= 1,
         "an integer of at least 1",
         "django_twofactor.E017",
+    ),
+    (
+        "REQUIRED",
+        _enrolment_policy,
+        'None, "staff", "superusers", "all", or the dotted path of a callable user -> bool',
+        "django_twofactor.E019",
+    ),
+    (
+        "RECENT_AUTHENTICATION",
+        _positive_timedelta,
+        "a positive timedelta",
+        "django_twofactor.E020",
     ),
 ]
 _VALUE_RULES += [(key, valid, expected) for key, valid, expected, _ in _LATER_RULES]

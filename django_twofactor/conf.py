@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "FAILURE_LIMIT": 100,
     "RECOVERY_CODES_COUNT": 10,
     "ENCRYPTION_KEYS": None,
+    "RECENT_AUTHENTICATION": timedelta(minutes=5),
+    "REQUIRED": None,
 }
 
 
@@ -90,6 +92,16 @@ class TwoFactorSettings:
     @property
     def RECOVERY_CODES_COUNT(self) -> int:
         return int(self._get("RECOVERY_CODES_COUNT"))
+
+    @property
+    def RECENT_AUTHENTICATION(self) -> timedelta:
+        value: timedelta = self._get("RECENT_AUTHENTICATION")
+        return value
+
+    @property
+    def REQUIRED(self) -> str | None:
+        value: str | None = self._get("REQUIRED")
+        return value
 
     @property
     def ENCRYPTION_KEYS(self) -> Sequence[str] | None:

@@ -79,6 +79,37 @@ class Blocked(APIException):
     default_code = "two_factor_blocked"
 
 
+CHALLENGE_DESCRIPTION = "A more recent authentication is required"
+
+
+class InsufficientUserAuthentication(APIException):
+    """RFC 9470's challenge: the last authentication is older than ``max_age`` seconds.
+
+    401 with ``WWW-Authenticate: Bearer error="insufficient_user_authentication",
+    error_description="…", max_age="N"``; the body also carries ``max_age`` (an
+    integer) so that a client needs no header parsing.
+    """
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = _("A more recent authentication is required: verify a code again.")
+    default_code = "insufficient_user_authentication"
+
+    def __init__(self, max_age: int, header_type: str = "Bearer") -> None:
+        super().__init__()
+        text = str(self.default_detail)
+        self.max_age = max_age
+        self.detail = {  # set after __init__: DRF would turn max_age into a string
+            "detail": ErrorDetail(text, self.default_code),
+            "code": self.default_code,
+            "max_age": max_age,
+        }
+        # RFC 6750 §3: error_description is printable ASCII, so never translated.
+        self.auth_header = (
+            f'{header_type} error="{self.default_code}", '
+            f'error_description="{CHALLENGE_DESCRIPTION}", max_age="{max_age}"'
+        )
+
+
 class BlacklistUnavailable(APIException):
     """Logging out one token needs SimpleJWT's blacklist app; everywhere does not."""
 

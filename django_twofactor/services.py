@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from . import attempts, crypto, lifecycle, recovery, signals, totp
+from . import attempts, crypto, lifecycle, policy, recovery, signals, totp
 from .codes import RECOVERY, TOTP, SubmittedCode
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
@@ -63,10 +63,18 @@ def log_in(request: HttpRequest, credentials: dict[str, str]) -> dict[str, Any]:
             code="no_active_account",
         )
     if getattr(user, "two_factor_enabled", False):
-        return {"two_factor_required": True, "pending_token": pending_token(user)}
+        return {
+            "two_factor_required": True,
+            "two_factor_setup_required": False,
+            "pending_token": pending_token(user),
+        }
     if jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
-    return {"two_factor_required": False, **full_tokens(user, [PASSWORD])}
+    return {
+        "two_factor_required": False,
+        "two_factor_setup_required": policy.setup_required(user),
+        **full_tokens(user, [PASSWORD]),
+    }
 
 
 # Set-up ----------------------------------------------------------------------
@@ -120,6 +128,15 @@ def complete_login(
     method = verify(user, code, request)
     if jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
+    added = [MULTI_FACTOR, ONE_TIME_PASSWORD] if method == TOTP else [MULTI_FACTOR]
+    return full_tokens(user, merge_methods(previous_methods, added))
+
+
+def step_up(
+    user: Any, code: SubmittedCode, previous_methods: list[str], request: Any = None
+) -> dict[str, str]:
+    """Full token + valid code: fresh tokens whose ``auth_time`` is now (RFC 9470)."""
+    method = verify(user, code, request)
     added = [MULTI_FACTOR, ONE_TIME_PASSWORD] if method == TOTP else [MULTI_FACTOR]
     return full_tokens(user, merge_methods(previous_methods, added))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -10,6 +11,9 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from .conf import twofactor_settings
 from .lifecycle import STATE_CLAIM, stamp
+
+#: RFC 9470 / OpenID Connect: when the user last authenticated interactively.
+AUTH_TIME = "auth_time"
 
 PASSWORD = "pwd"  # noqa: S105  # RFC 8176 method names, not secrets
 MULTI_FACTOR = "mfa"
@@ -56,10 +60,21 @@ def merge_methods(previous: Iterable[str], added: Iterable[str]) -> list[str]:
     return merged or [PASSWORD]
 
 
-def full_tokens(user: Any, methods: list[str]) -> dict[str, str]:
+def auth_time_of(token: object) -> int | None:
+    """The token's ``auth_time`` (NumericDate), or ``None`` if missing or malformed."""
+    get = getattr(token, "get", None)
+    value = get(AUTH_TIME) if callable(get) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def full_tokens(user: Any, methods: list[str], *, auth_time: int | None = None) -> dict[str, str]:
+    """Access and refresh tokens; ``auth_time`` defaults to now: every caller
+    issues them right after an interactive step (a password or a second factor).
+    ``refresh/`` copies the claim, so it never advances."""
     refresh = RefreshToken.for_user(user)
     refresh[twofactor_settings.CLAIM] = methods
     refresh[STATE_CLAIM] = stamp(user)
+    refresh[AUTH_TIME] = int(time.time()) if auth_time is None else auth_time
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 

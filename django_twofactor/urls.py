@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("2fa/", views.StatusView.as_view(), name="status"),
     path("2fa/authenticate/", views.AuthenticateView.as_view(), name="authenticate"),
+    path("2fa/verify/", views.VerifyView.as_view(), name="verify"),
     path("2fa/generate/", views.GenerateView.as_view(), name="generate"),
     path("2fa/turn-on/", views.TurnOnView.as_view(), name="turn-on"),
     path("2fa/turn-off/", views.TurnOffView.as_view(), name="turn-off"),

@@ -18,10 +18,10 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from . import qrcodes, services
 from .authentication import PendingTokenAuthentication, TwoFactorJWTAuthentication
 from .codes import SubmittedCode
-from .conf import LOGIN_SCOPE, jwt_settings
+from .conf import LOGIN_SCOPE, jwt_settings, twofactor_settings
 from .exceptions import add_error_code
 from .parsers import SafeFormParser, SafeJSONParser
-from .permissions import IsTwoFactorAuthenticated
+from .permissions import IsTwoFactorAuthenticated, ensure_recent_authentication
 from .renderers import FormatNegotiation, PNGQRCodeRenderer, SVGQRCodeRenderer
 from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
 from .tokens import methods_of
@@ -122,7 +122,17 @@ class AuthenticateView(TwoFactorAPIView):
         return Response(tokens)
 
 
+class VerifyView(TwoFactorAPIView):
+    """Step-up (RFC 9470): a code again, for tokens with a fresh ``auth_time``."""
+
+    def post(self, request: Request) -> Response:
+        code = self.code(request, allow_recovery=True)
+        tokens = services.step_up(request.user, code, methods_of(request.auth), request._request)
+        return Response(tokens)
+
+
 class GenerateView(TwoFactorAPIView):
+    two_factor_setup_allowed = True  # open to a user the REQUIRED policy makes enrol
     renderer_classes = [JSONRenderer, PNGQRCodeRenderer, SVGQRCodeRenderer]
     content_negotiation_class = FormatNegotiation
 
@@ -142,7 +152,13 @@ class GenerateView(TwoFactorAPIView):
 
 
 class TurnOnView(TwoFactorAPIView):
+    """Needs a recent authentication (OWASP ASVS 5.0 7.5.1): ``RECENT_AUTHENTICATION``."""
+
+    two_factor_setup_allowed = True
+
     def post(self, request: Request) -> Response:
+        max_age = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
+        ensure_recent_authentication(request, max_age)
         code = self.code(request, allow_recovery=False)
         return Response(
             services.enable(request.user, code, methods_of(request.auth), request._request)
@@ -156,6 +172,8 @@ class TurnOffView(TwoFactorAPIView):
 
 
 class StatusView(TwoFactorAPIView):
+    two_factor_setup_allowed = True
+
     def get(self, request: Request) -> Response:
         return Response(services.status(request.user))
 

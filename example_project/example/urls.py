@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/auth/", include("django_twofactor.urls")),
     path("api/me/", views.MeView.as_view(), name="me"),
+    path("api/payout/", views.PayoutView.as_view(), name="payout"),
 ]
 
 if apps.is_installed("drf_spectacular"):  # the openapi extra

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.views.generic import TemplateView
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from django_twofactor import urls as twofactor_urls
 from django_twofactor.authentication import TwoFactorJWTAuthentication
 from django_twofactor.conf import twofactor_settings
-from django_twofactor.permissions import IsTwoFactorAuthenticated
+from django_twofactor.permissions import IsTwoFactorAuthenticated, TwoFactorRequired
 
 
 class MeSerializer(serializers.Serializer[Any]):
@@ -38,6 +38,20 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
+class PayoutView(APIView):
+    """A sensitive action: 2FA on and a second factor verified in the last 5 minutes.
+
+    An older verification is RFC 9470's 401 challenge; the client verifies a
+    code again at ``2fa/verify/`` and retries with the fresh token.
+    """
+
+    authentication_classes = [TwoFactorJWTAuthentication]
+    permission_classes = [TwoFactorRequired.max_age(300)]
+
+    def post(self, request: Request) -> Response:
+        return Response({"status": "accepted"}, status=status.HTTP_202_ACCEPTED)
+
+
 class DemoView(TemplateView):
     """The page at ``/``: the whole flow in a browser, through the JSON API.
 
@@ -54,7 +68,7 @@ class DemoView(TemplateView):
         context["digits"] = twofactor_settings.DIGITS
         context["openapi"] = apps.is_installed("drf_spectacular")
         context["config"] = {
-            "api": {**api, "me": reverse("me")},
+            "api": {**api, "me": reverse("me"), "payout": reverse("payout")},
             "digits": twofactor_settings.DIGITS,
             "claim": twofactor_settings.CLAIM,
             "usernameField": get_user_model().USERNAME_FIELD,
