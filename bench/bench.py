@@ -142,7 +142,8 @@ def bench_protected_view(fx: Fixture, plan: Plan, report: Report) -> None:
     }
     variants: dict[str, Callable[[], Any]] = {}
     for case, access in cases.items():
-        for kind in ("twofactor", "plain"):  # bench/urls.py: the package's classes or none
+        kinds = ("twofactor", "max-age", "plain") if "mfa" in case else ("twofactor", "plain")
+        for kind in kinds:  # bench/urls.py: the package's classes or none
             path, headers = f"/bench/me/{kind}/", bearer(access)
             variants[f"{case}/{kind}"] = lambda p=path, h=headers: expect(fx.client.get(p, **h))
     for call in variants.values():
@@ -165,6 +166,20 @@ def bench_protected_view(fx: Fixture, plan: Plan, report: Report) -> None:
                 verdict(ratio >= 0.97 and q_ours <= q_theirs),
             )
         )
+    strict, theirs = seconds["2FA on + mfa token/max-age"], seconds["2FA on + mfa token/plain"]
+    ratio = throughput_ratio(strict, theirs)
+    q_strict, q_theirs = queries["2FA on + mfa token/max-age"], queries["2FA on + mfa token/plain"]
+    report.add(
+        Row(
+            "TwoFactorRequired.max_age(3600), 2FA on + mfa token",
+            f"{1 / median(strict):,.0f} req/s",
+            f"JWTAuthentication + IsAuthenticated {1 / median(theirs):,.0f} req/s",
+            f"{ratio:.3f}",
+            f"{q_strict} vs {q_theirs}",
+            ">= 0.97, no extra query",
+            verdict(ratio >= 0.97 and q_strict <= q_theirs),
+        )
+    )
 
 
 def bench_login(fx: Fixture, plan: Plan, report: Report) -> None:

@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.views import TokenObtainPairView
 
+from django_twofactor.permissions import TwoFactorRequired
 from example.urls import urlpatterns as example_urlpatterns
 from example.views import MeView
 
@@ -25,8 +26,15 @@ class PlainMeView(MeView):
     permission_classes = [IsAuthenticated]
 
 
+class MaxAgeMeView(MeView):
+    """``api/me/`` asking for a second factor verified within the hour (RFC 9470)."""
+
+    permission_classes = [TwoFactorRequired.max_age(3600)]
+
+
 urlpatterns = [
     path("bench/me/twofactor/", MeView.as_view()),
+    path("bench/me/max-age/", MaxAgeMeView.as_view()),
     path("bench/me/plain/", PlainMeView.as_view()),
     path("bench/simplejwt/login/", TokenObtainPairView.as_view()),
     *example_urlpatterns,

@@ -98,11 +98,12 @@ class InsufficientUserAuthentication(APIException):
         super().__init__()
         text = str(self.default_detail)
         self.max_age = max_age
-        self.detail = {  # set after __init__: DRF would turn max_age into a string
+        body: Any = {  # set after __init__: DRF would turn max_age into a string
             "detail": ErrorDetail(text, self.default_code),
             "code": self.default_code,
             "max_age": max_age,
         }
+        self.detail = body
         # RFC 6750 §3: error_description is printable ASCII, so never translated.
         self.auth_header = (
             f'{header_type} error="{self.default_code}", '

@@ -5,6 +5,11 @@ installed; the extensions register themselves on import. The views stay plain
 DRF views: each extension hands drf-spectacular an annotated subclass instead.
 Request bodies derive from the serializers the views use, so fields cannot
 drift; response bodies are described here, as CONTRACT.md §5 gives them.
+
+Views that can answer RFC 9470's challenge (a 401 that asks for a more recent
+authentication) document it with ``challenge_responses`` and the
+``WWW_AUTHENTICATE`` header; a project's views behind
+``TwoFactorRequired.max_age(N)`` can do the same (see the example project).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from .conf import jwt_settings, twofactor_settings
+from .exceptions import CHALLENGE_DESCRIPTION, InsufficientUserAuthentication
 from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
 
 JSON = "application/json"
@@ -103,6 +109,13 @@ class _TrueField(serializers.BooleanField):
     pass
 
 
+class Closed:
+    # A mixin for serializers: their schema admits no other keys, so that of a
+    # ``oneOf`` exactly one shape matches a body. No docstring: drf-spectacular
+    # would describe every subclass with it.
+    pass
+
+
 def _token(what: str) -> serializers.CharField:
     return serializers.CharField(help_text=what)
 
@@ -127,6 +140,24 @@ class AuthenticationError(TwoFactorError):
     )
 
 
+class Unauthorized(Closed, AuthenticationError):
+    """No token, or a bad, expired, wrong-type or revoked one (SimpleJWT's error)."""
+
+
+class StepUpChallenge(serializers.Serializer[Any]):
+    """RFC 9470: the last verification of a code is too old; `2fa/verify/`, then retry."""
+
+    detail = serializers.CharField(help_text="A human-readable, translated message.")
+    # A plain string, not an enum: a component "CodeEnum" would rename the
+    # enums of a project's own fields named `code`.
+    code = serializers.CharField(help_text=f"`{InsufficientUserAuthentication.default_code}`.")
+    max_age = serializers.IntegerField(
+        min_value=0,
+        help_text="Seconds: the oldest authentication this endpoint accepts (as in "
+        "`WWW-Authenticate`).",
+    )
+
+
 class TokenPair(serializers.Serializer[Any]):
     access = _token("Full access token; its claim holds `mfa`.")
     refresh = _token("Full refresh token; its claim holds `mfa`.")
@@ -134,12 +165,19 @@ class TokenPair(serializers.Serializer[Any]):
 
 class LoginTokens(serializers.Serializer[Any]):
     two_factor_required = _FalseField()
+    two_factor_setup_required = serializers.BooleanField(
+        help_text='`true`: `TWO_FACTOR["REQUIRED"]` covers the user; until 2FA is on, these '
+        "tokens open only generate, turn-on, `2fa/`, refresh and logout."
+    )
     access = _token("Full access token.")
     refresh = _token("Full refresh token.")
 
 
 class LoginPending(serializers.Serializer[Any]):
     two_factor_required = _TrueField()
+    two_factor_setup_required = serializers.BooleanField(
+        help_text="Always `false`: 2FA is on already."
+    )
     pending_token = _token("Short-lived token good only for `2fa/authenticate/`.")
 
 
@@ -171,14 +209,15 @@ class RecoveryCodes(serializers.Serializer[Any]):
     recovery_codes = _codes()
 
 
-class FieldErrors(serializers.Serializer[Any]):
+class FieldErrors(Closed, serializers.Serializer[Any]):
     """Per field, its error messages (a wrong code: on `code`, `invalid_code`)."""
 
 
-class ClosedFieldErrors(OpenApiSerializerExtension):
-    """No other keys: so a ``{"detail", "code"}`` body never matches it too."""
+class ClosedSchema(OpenApiSerializerExtension):
+    """No other keys: so a ``{"detail", "code"}`` body never matches field errors
+    too, nor a challenge ``{"detail", "code", "max_age"}`` a token error."""
 
-    target_class = FieldErrors
+    target_class = Closed
     match_subclasses = True
 
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
@@ -205,11 +244,44 @@ RETRY_AFTER = OpenApiParameter(
     description="Whole seconds until code attempts are accepted again.",
 )
 
+WWW_AUTHENTICATE = OpenApiParameter(
+    "WWW-Authenticate",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[401],
+    required=True,
+    description=(
+        "RFC 9470's challenge when the authentication is too old: `Bearer "
+        'error="insufficient_user_authentication", '
+        f'error_description="{CHALLENGE_DESCRIPTION}", max_age="N"`; otherwise '
+        '`Bearer realm="api"`.'
+    ),
+)
+
 UNAUTHORIZED = (
     "No token, or a bad, expired or wrong-type token (SimpleJWT's error), or one the "
     "account has outlived: 2FA turned on, off or reset, password changed, logged out "
     "everywhere (`token_revoked`)."
 )
+
+UNAUTHORIZED_OR_CHALLENGE = PolymorphicProxySerializer(
+    component_name="UnauthorizedOrChallenge",
+    serializers=[Unauthorized, StepUpChallenge],
+    resource_type_field_name=None,
+)
+
+
+def challenge_responses(when: str) -> dict[tuple[int, str], OpenApiResponse]:
+    """The 401 of a view that can also answer RFC 9470's challenge, ``when`` says when.
+
+    Give the operation ``parameters=[WWW_AUTHENTICATE]`` too: the header's
+    ``max_age`` is the body's.
+    """
+    text = (
+        f"{UNAUTHORIZED} Or RFC 9470's challenge, `insufficient_user_authentication`, with "
+        f"`max_age` (seconds) in the body and in `WWW-Authenticate`: {when}."
+    )
+    return {(401, JSON): OpenApiResponse(UNAUTHORIZED_OR_CHALLENGE, description=text)}
 
 
 @cache  # one component class per name, however many operations share it
@@ -240,7 +312,23 @@ MISSING_FIELD = (
     "charset (`parse_error`), or a form has too many fields (`too_many_fields`)."
 )
 WRONG_CODE = "A wrong, used or ill-formed code: on field `code`."
-FORBIDDEN = "2FA is on and the token lacks `mfa`: `two_factor_required`."
+NEEDS_MFA = "2FA is on and the token lacks `mfa`: `two_factor_required`."
+SETUP_REQUIRED = (
+    'Or `TWO_FACTOR["REQUIRED"]` covers the user, who has 2FA off: '
+    "`two_factor_setup_required` (generate, turn-on, `2fa/`, refresh and logout stay "
+    "open)."
+)
+#: Any view behind ``IsTwoFactorAuthenticated``.
+FORBIDDEN = f"{NEEDS_MFA} {SETUP_REQUIRED}"
+#: Any view behind ``TwoFactorRequired``.
+FORBIDDEN_UNLESS_ENABLED = (
+    "2FA is off: `two_factor_not_enabled`; or the token lacks `mfa`: "
+    f"`two_factor_required`. {SETUP_REQUIRED}"
+)
+BLOCKED = (
+    "`FAILURE_LIMIT` wrong codes in a row: `two_factor_blocked`, until the password "
+    "is changed or an administrator resets 2FA."
+)
 NOT_ENABLED = "2FA is off: `two_factor_not_enabled`; or `two_factor_secret_unreadable`."
 LOCKED = "Too many wrong codes: `two_factor_locked`, with `Retry-After`."
 UNSUPPORTED = (
@@ -307,8 +395,9 @@ class LoginViewSchema(OpenApiViewExtension):
             operation_id="two_factor_login",
             summary="Log in with username and password",
             description=(
-                "2FA off: full tokens whose claim holds `pwd`. 2FA on: only a short-lived "
-                "pending token, good for `2fa/authenticate/` and nothing else."
+                "2FA off: full tokens whose claim holds `pwd`, and whether "
+                '`TWO_FACTOR["REQUIRED"]` makes the user turn 2FA on first. 2FA on: only a '
+                "short-lived pending token, good for `2fa/authenticate/` and nothing else."
             ),
             request=LoginRequest,
             responses={
@@ -419,8 +508,45 @@ class AuthenticateViewSchema(OpenApiViewExtension):
                     {
                         401: "No pending token, a bad or expired one, or one the account "
                         "has outlived (`token_revoked`).",
+                        403: BLOCKED,
                         409: "2FA is off for the user: `two_factor_not_enabled`; or "
                         "`two_factor_secret_unreadable`.",
+                        413: TOO_LARGE,
+                        415: UNSUPPORTED,
+                        429: LOCKED,
+                    }
+                ),
+            },
+        )
+
+
+class VerifyViewSchema(OpenApiViewExtension):
+    target_class = "django_twofactor.views.VerifyView"
+
+    def view_replacement(self) -> type:
+        return documented(
+            self.target,
+            "post",
+            operation_id="two_factor_verify",
+            summary="Step up: a code again, for tokens with a fresh `auth_time`",
+            description=(
+                "The answer to RFC 9470's challenge (401 `insufficient_user_authentication`): "
+                "send a code with the full token, then retry with the new access token. A "
+                "recovery code is spent. The same replay, lockout and block rules as "
+                "`2fa/authenticate/`."
+            ),
+            request=TotpOrRecoveryCode,
+            parameters=[RETRY_AFTER],
+            responses={
+                (200, JSON): OpenApiResponse(
+                    TokenPair, description="Full tokens with `mfa` and `auth_time` of now."
+                ),
+                (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
+                **error_responses(
+                    {
+                        401: UNAUTHORIZED,
+                        403: f"{FORBIDDEN} Or {BLOCKED}",
+                        409: NOT_ENABLED,
                         413: TOO_LARGE,
                         415: UNSUPPORTED,
                         429: LOCKED,
@@ -460,7 +586,7 @@ class GenerateViewSchema(OpenApiViewExtension):
                 **error_responses(
                     {
                         401: UNAUTHORIZED,
-                        403: FORBIDDEN,
+                        403: NEEDS_MFA,
                         406: NOT_ACCEPTABLE,
                         409: "2FA is already on: `two_factor_already_enabled`.",
                     }
@@ -473,6 +599,7 @@ class TurnOnViewSchema(OpenApiViewExtension):
     target_class = "django_twofactor.views.TurnOnView"
 
     def view_replacement(self) -> type:
+        recent = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
         return documented(
             self.target,
             "post",
@@ -480,19 +607,23 @@ class TurnOnViewSchema(OpenApiViewExtension):
             summary="Confirm set-up with a code and turn 2FA on",
             description=(
                 "The first code from the app confirms generate's secret. The recovery codes "
-                "are shown this once; the new tokens carry `mfa`."
+                "are shown this once; the new tokens carry `mfa`. Needs a recent "
+                f"authentication: a token whose `auth_time` is at most {recent} seconds old."
             ),
             request=TotpCode,
-            parameters=[RETRY_AFTER],
+            parameters=[RETRY_AFTER, WWW_AUTHENTICATE],
             responses={
                 (200, JSON): OpenApiResponse(
                     TwoFactorEnabled, description="Recovery codes and new tokens with `mfa`."
                 ),
                 (400, JSON): bad_request("TotpCodeBadRequest", TotpCode, WRONG_CODE),
+                **challenge_responses(
+                    f"the token's `auth_time` is missing or more than {recent} seconds old "
+                    "(`RECENT_AUTHENTICATION`); log in again, as `refresh/` keeps `auth_time`"
+                ),
                 **error_responses(
                     {
-                        401: UNAUTHORIZED,
-                        403: FORBIDDEN,
+                        403: f"{NEEDS_MFA} Or {BLOCKED}",
                         409: "`two_factor_already_enabled`; `two_factor_setup_not_started` "
                         "before generate; or `two_factor_secret_unreadable`.",
                         413: TOO_LARGE,
@@ -522,7 +653,7 @@ class TurnOffViewSchema(OpenApiViewExtension):
                 **error_responses(
                     {
                         401: UNAUTHORIZED,
-                        403: FORBIDDEN,
+                        403: f"{FORBIDDEN} Or {BLOCKED}",
                         409: NOT_ENABLED,
                         413: TOO_LARGE,
                         415: UNSUPPORTED,
@@ -545,7 +676,7 @@ class StatusViewSchema(OpenApiViewExtension):
             description="The state only: the secret is never shown again after turn-on.",
             responses={
                 (200, JSON): OpenApiResponse(TwoFactorStatus),
-                **error_responses({401: UNAUTHORIZED, 403: FORBIDDEN}),
+                **error_responses({401: UNAUTHORIZED, 403: NEEDS_MFA}),
             },
         )
 
@@ -570,7 +701,7 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
                 **error_responses(
                     {
                         401: UNAUTHORIZED,
-                        403: FORBIDDEN,
+                        403: f"{FORBIDDEN} Or {BLOCKED}",
                         409: NOT_ENABLED,
                         413: TOO_LARGE,
                         415: UNSUPPORTED,

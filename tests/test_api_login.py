@@ -20,8 +20,8 @@ def test_2fa_off_gives_exactly_full_tokens_with_pwd(plain, api, clock):
     response = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"two_factor_required", "access", "refresh"}
-    assert body["two_factor_required"] is False
+    assert set(body) == {"two_factor_required", "two_factor_setup_required", "access", "refresh"}
+    assert (body["two_factor_required"], body["two_factor_setup_required"]) == (False, False)
     access, refresh = claims(body["access"]), claims(body["refresh"])
     assert access["token_type"] == "access"
     assert refresh["token_type"] == "refresh"
@@ -36,8 +36,8 @@ def test_2fa_on_gives_exactly_a_pending_token(enabled, api, clock):
         response = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"two_factor_required", "pending_token"}
-    assert body["two_factor_required"] is True
+    assert set(body) == {"two_factor_required", "two_factor_setup_required", "pending_token"}
+    assert (body["two_factor_required"], body["two_factor_setup_required"]) == (True, False)
     pending = claims(body["pending_token"])
     assert pending["token_type"] == "2fa_pending"
     assert pending["amr"] == ["pwd"]

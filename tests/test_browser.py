@@ -49,6 +49,12 @@ CHROMIUM_ARGS = [
 WRONG = "That code is wrong or was already used — wait for the next one."
 TOO_LONG = "Your sign-in took too long — log in again."
 LOCKED = "Too many wrong codes. Every code is refused until the countdown ends, even a right one."
+TOO_OLD = "Your sign-in is too old to change two-factor settings: log in again."
+STEP_UP = "Confirm with a code from your app (or a recovery code)"
+CHALLENGE_HEADER = (
+    'Bearer error="insufficient_user_authentication", '
+    'error_description="A more recent authentication is required", max_age="300"'
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads the data
 
@@ -104,6 +110,10 @@ def error(page: Any) -> Any:
 
 def heading(page: Any, name: str) -> Any:
     return page.get_by_role("heading", name=name, level=2)
+
+
+def notice(page: Any) -> Any:
+    return page.get_by_test_id("notice")
 
 
 def log_in(page: Any, password: str = PASSWORD) -> None:
@@ -292,3 +302,117 @@ def test_log_out_everywhere_ends_the_other_devices_session(chromium, tab, live_s
     expect(error(other)).to_have_text("Your session has ended — log in again.")
     expect(heading(other, "Log in")).to_be_visible()
     other.context.close()
+
+
+def api_calls(page: Any, *paths: str) -> list[Any]:
+    """The page's responses from ``paths``, in order, to read once the test is done."""
+    seen: list[Any] = []
+    page.on("response", lambda r: seen.append(r) if urlparse(r.url).path in paths else None)
+    return seen
+
+
+def test_step_up_asks_for_a_code_again_before_a_late_payout(tab, live_server, clock):
+    """RFC 9470 on the page: a payout right after the code step goes through; five
+    minutes later the server's challenge makes the page ask for a code (a refresh
+    would not do: it keeps the old auth_time), then the page retries, once."""
+    _, secret = enabled_user(clock)
+    calls = api_calls(tab, "/api/payout/", "/api/auth/refresh/", "/api/auth/2fa/verify/")
+    tab.goto(live_server.url)
+    log_in(tab)
+    submit(
+        tab,
+        "Enter the code from your app, or a recovery code",
+        code_at(secret, time.time()),
+        "Continue",
+    )
+    expect(heading(tab, "Logged in")).to_be_focused()
+    payout = tab.get_by_role("button", name="Send a payout")
+    field = tab.get_by_label(STEP_UP)
+    payout.click()
+    expect(notice(tab)).to_have_text("Payout sent.")
+    expect(field).to_be_hidden()
+
+    clock.shift(301)  # the code step and the access token are both too old now
+    payout.click()
+    expect(field).to_be_focused()
+    expect(notice(tab)).to_be_empty()
+    expect(tab.get_by_text("A payout needs a code verified in the last 5 minutes.")).to_be_visible()
+    assert field.get_attribute("autocomplete") == "one-time-code"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=SCREENSHOTS / "step-up.png", full_page=True)
+    tab.get_by_role("button", name="Not now").click()
+    expect(field).to_be_hidden()
+    expect(payout).to_be_focused()
+    payout.click()  # the refreshed access token is valid: the challenge comes at once
+    expect(field).to_be_focused()
+
+    submit(tab, STEP_UP, wrong_code(secret, time.time()), "Confirm")
+    expect(error(tab)).to_have_text(WRONG)
+    expect(field).to_be_visible()
+    submit(tab, STEP_UP, code_at(secret, time.time()), "Confirm")
+    expect(notice(tab)).to_have_text("Payout sent.")
+    expect(field).to_be_hidden()
+    expect(payout).to_be_focused()
+    expect(error(tab)).to_be_empty()
+    expect(heading(tab, "Logged in")).to_be_visible()
+
+    seen = [(urlparse(r.url).path, r.status) for r in calls]
+    assert seen == [
+        ("/api/payout/", 202),
+        ("/api/payout/", 401),  # the access token expired: the page refreshes it
+        ("/api/auth/refresh/", 200),
+        ("/api/payout/", 401),  # the challenge: no second refresh
+        ("/api/payout/", 401),  # again after "Not now", and no refresh for it
+        ("/api/auth/2fa/verify/", 400),
+        ("/api/auth/2fa/verify/", 200),
+        ("/api/payout/", 202),
+    ]
+    assert calls[1].json()["code"] == "token_not_valid"
+    for challenge in calls[3:5]:
+        assert challenge.json() == {
+            "detail": "A more recent authentication is required: verify a code again.",
+            "code": "insufficient_user_authentication",
+            "max_age": 300,
+        }
+        assert challenge.headers["www-authenticate"] == CHALLENGE_HEADER
+    assert calls[-1].json() == {"status": "accepted"}
+
+
+def test_payout_with_two_factor_off_says_to_turn_it_on(tab, live_server, clock):
+    """No code to ask for: the 403's detail says what to do instead."""
+    make_user()
+    calls = api_calls(tab, "/api/payout/")
+    tab.goto(live_server.url)
+    log_in(tab)
+    tab.get_by_role("button", name="Not now").click()
+    expect(heading(tab, "Logged in")).to_be_visible()
+    tab.get_by_role("button", name="Send a payout").click()
+    expect(error(tab)).to_have_text("Turn on two-factor authentication to use this.")
+    expect(tab.get_by_label(STEP_UP)).to_be_hidden()
+    expect(notice(tab)).to_be_empty()
+    expect(heading(tab, "Logged in")).to_be_visible()
+    assert [r.status for r in calls] == [403]
+    assert calls[0].json()["code"] == "two_factor_not_enabled"
+
+
+def test_turn_on_after_an_old_sign_in_asks_to_log_in_again(tab, live_server, clock):
+    """Turn-on wants a password login of the last five minutes; a refresh is not one."""
+    user = make_user()
+    tab.goto(live_server.url)
+    log_in(tab)
+    expect(heading(tab, "Set up two-factor authentication")).to_be_visible()
+    secret = tab.get_by_test_id("secret").inner_text().replace(" ", "")
+    clock.shift(301)
+    label = "Enter the 6-digit code the app shows"
+    submit(tab, label, code_at(secret, time.time()), "Turn on 2FA")
+    expect(error(tab)).to_have_text(TOO_OLD)
+    expect(tab.get_by_label("Username")).to_be_focused()
+    expect(tab.get_by_test_id("secret")).to_be_empty()
+    user.refresh_from_db()
+    assert not user.two_factor_enabled
+
+    log_in(tab)  # a fresh sign-in, and turn-on takes the code
+    expect(heading(tab, "Set up two-factor authentication")).to_be_visible()
+    secret = tab.get_by_test_id("secret").inner_text().replace(" ", "")
+    submit(tab, label, code_at(secret, time.time()), "Turn on 2FA")
+    expect(heading(tab, "Save your recovery codes")).to_be_focused()

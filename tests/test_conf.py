@@ -23,6 +23,8 @@ DOCUMENTED = {
     "FAILURE_LIMIT": 100,
     "RECOVERY_CODES_COUNT": 10,
     "ENCRYPTION_KEYS": None,
+    "RECENT_AUTHENTICATION": timedelta(minutes=5),
+    "REQUIRED": None,
 }
 
 
@@ -62,6 +64,8 @@ OVERRIDES = {
     "FAILURE_LIMIT": 20,
     "RECOVERY_CODES_COUNT": 16,
     "ENCRYPTION_KEYS": ["k1", "k2"],
+    "RECENT_AUTHENTICATION": timedelta(minutes=1),
+    "REQUIRED": "staff",
 }
 
 

@@ -229,3 +229,100 @@ def test_login_is_throttled_per_client(db, api, monkeypatch):
     assert throttled.json()["code"] == "throttled"
     assert int(throttled["Retry-After"]) > 0
     cache.clear()
+
+
+# The payout: step-up on the example's sensitive view (CONTRACT §10) --------------
+
+PAYOUT = "/api/payout/"
+VERIFY = "/api/auth/2fa/verify/"
+CHALLENGE_HEADER = (
+    'Bearer error="insufficient_user_authentication", '
+    'error_description="A more recent authentication is required", max_age="300"'
+)
+CHALLENGE_BODY = {
+    "detail": "A more recent authentication is required: verify a code again.",
+    "code": "insufficient_user_authentication",
+    "max_age": 300,
+}
+
+
+def payout(api, access: str | None):
+    return api.post(PAYOUT, **(bearer(access) if access else {}))
+
+
+def renewed(api, refresh: str) -> str:
+    response = api.post("/api/auth/refresh/", {"refresh": refresh}, format="json")
+    assert response.status_code == 200, response.content
+    return str(response.json()["access"])
+
+
+def verified(api, access: str, secret: str) -> dict[str, str]:
+    """``2fa/verify/`` with the current code: tokens whose ``auth_time`` is now."""
+    code = code_at(secret, time.time())
+    response = api.post(VERIFY, {"code": code}, format="json", **bearer(access))
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"access", "refresh"}
+    return dict(response.json())
+
+
+def stale(enabled, api, clock) -> tuple[str, str]:
+    """Access and refresh tokens whose code step is 301 seconds old. Access tokens
+    live 300 seconds too, so the access token is one ``refresh/`` gave on the way."""
+    tokens = verified(api, enabled.tokens["access"], enabled.secret)
+    clock.shift(200)
+    access = renewed(api, tokens["refresh"])
+    assert payout(api, access).status_code == 202
+    clock.shift(100)
+    assert payout(api, access).status_code == 202  # 300 seconds is still recent
+    clock.shift(1)
+    return access, tokens["refresh"]
+
+
+def assert_challenge(response) -> None:
+    assert response.status_code == 401, response.content
+    assert response["WWW-Authenticate"] == CHALLENGE_HEADER
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == CHALLENGE_BODY
+
+
+def test_payout_accepts_a_fresh_mfa_token(enabled, api):
+    response = payout(api, enabled.tokens["access"])
+    assert response.status_code == 202, response.content
+    assert response.json() == {"status": "accepted"}
+
+
+def test_payout_challenges_a_code_step_older_than_300_seconds(enabled, api, clock):
+    access, _ = stale(enabled, api, clock)
+    assert_challenge(payout(api, access))
+
+
+def test_payout_challenge_survives_a_refresh(enabled, api, clock):
+    """``refresh/`` copies ``auth_time``: only a code again answers the challenge."""
+    access, refresh = stale(enabled, api, clock)
+    assert_challenge(payout(api, access))
+    assert_challenge(payout(api, renewed(api, refresh)))
+
+
+def test_payout_accepted_again_after_verify(enabled, api, clock):
+    access, _ = stale(enabled, api, clock)
+    assert_challenge(payout(api, access))
+    fresh = verified(api, access, enabled.secret)
+    response = payout(api, fresh["access"])
+    assert response.status_code == 202, response.content
+    assert payout(api, renewed(api, fresh["refresh"])).status_code == 202
+
+
+def test_payout_refused_with_two_factor_off(plain, api):
+    response = payout(api, plain.tokens["access"])
+    assert response.status_code == 403, response.content
+    assert response.json() == {
+        "detail": "Turn on two-factor authentication to use this.",
+        "code": "two_factor_not_enabled",
+    }
+
+
+def test_payout_needs_a_token(db, api):
+    response = payout(api, None)
+    assert response.status_code == 401, response.content
+    assert response.json()["code"] == "not_authenticated"
+    assert "insufficient_user_authentication" not in response.get("WWW-Authenticate", "")

@@ -45,7 +45,11 @@ def test_whole_flow(plain, api, clock):
     assert login.status_code == 200
     assert login.json()["two_factor_required"] is True
     pending = login.json()["pending_token"]
-    assert set(login.json()) == {"two_factor_required", "pending_token"}
+    assert set(login.json()) == {
+        "two_factor_required",
+        "two_factor_setup_required",
+        "pending_token",
+    }
 
     # The pending token is worthless outside the authenticate endpoint.
     assert api.get("/api/me/", **bearer(pending)).status_code == 401

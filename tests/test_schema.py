@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("drf_spectacular", reason="the openapi extra is not installed")
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
@@ -25,9 +26,10 @@ from openapi_schema_validator import OAS30Validator
 from openapi_schema_validator import validate as validate_body
 from openapi_spec_validator import validate as validate_spec
 
+from django_twofactor import services
 from django_twofactor.conf import twofactor_settings
 from django_twofactor.tokens import full_tokens, pending_token
-from tests.conftest import PASSWORD, bearer, code_at, wrong_code
+from tests.conftest import PASSWORD, bearer, code_at, log_in, make_user, wrong_code
 
 JSON = "application/json"
 LOGIN, REFRESH, ME = "/api/auth/login/", "/api/auth/refresh/", "/api/me/"
@@ -35,6 +37,8 @@ LOGOUT = "/api/auth/logout/"
 STATUS, AUTHENTICATE = "/api/auth/2fa/", "/api/auth/2fa/authenticate/"
 GENERATE, TURN_ON = "/api/auth/2fa/generate/", "/api/auth/2fa/turn-on/"
 TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"
+VERIFY, PAYOUT = "/api/auth/2fa/verify/", "/api/payout/"
+CHALLENGE = "insufficient_user_authentication"
 
 # CONTRACT.md §5: every status each endpoint can answer, and no other.
 # A body of another media type is a 415 wherever a body is read; generate's
@@ -44,14 +48,19 @@ EXPECTED = {
     (REFRESH, "post"): {"200", "400", "401", "413", "415"},
     (LOGOUT, "post"): {"204", "400", "401", "413", "415"},
     (STATUS, "get"): {"200", "401", "403"},
-    (AUTHENTICATE, "post"): {"200", "400", "401", "409", "413", "415", "429"},
+    (AUTHENTICATE, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
+    (VERIFY, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
     (GENERATE, "post"): {"200", "401", "403", "406", "409"},
     (TURN_ON, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
     (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "413", "415", "429"},
     (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
     (ME, "get"): {"200", "401", "403"},
+    (PAYOUT, "post"): {"202", "401", "403"},
 }
-CODE_ENDPOINTS = [AUTHENTICATE, TURN_ON, TURN_OFF, RECOVERY_CODES]
+CODE_ENDPOINTS = [AUTHENTICATE, VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES]
+# CONTRACT.md §10: RFC 9470's 401 challenge, from turn-on's recent-authentication
+# rule and from TwoFactorRequired.max_age (the example's payout).
+CHALLENGED = {(TURN_ON, "post"), (PAYOUT, "post")}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +106,26 @@ def totp(secret: str) -> dict[str, str]:
 
 def pending_of(login: Any) -> dict[str, str]:
     assert login.json()["two_factor_required"] is True
+    assert login.json()["two_factor_setup_required"] is False
     return bearer(login.json()["pending_token"])
+
+
+def shapes_of(schema: dict[str, Any], node: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alternatives of a ``oneOf`` body, or the body itself."""
+    body = resolve(schema, node)
+    return [resolve(schema, shape) for shape in body["oneOf"]] if "oneOf" in body else [body]
+
+
+def is_challenge(response: Any, max_age: int) -> bool:
+    """RFC 9470's 401: the code and ``max_age`` in the body and in the header."""
+    header = response.get("WWW-Authenticate", "")
+    return (
+        response.status_code == 401
+        and response.json()["code"] == CHALLENGE
+        and response.json()["max_age"] == max_age
+        and header.startswith(f'Bearer error="{CHALLENGE}", error_description="')
+        and header.endswith(f', max_age="{max_age}"')
+    )
 
 
 def test_spectacular_command_validates_without_warnings(tmp_path):
@@ -148,13 +176,14 @@ def test_request_bodies(schema):
     logout = body_schema(schema, LOGOUT, "post")
     assert logout["required"] == ["refresh"]
     assert logout["properties"]["everywhere"]["type"] == "boolean"
-    for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get")]:
+    for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get"), (PAYOUT, "post")]:
         assert "requestBody" not in schema["paths"][path][method]
     code = {
         p: body_schema(schema, p, "post")["properties"]["code"]["description"]
         for p in CODE_ENDPOINTS
     }
     assert "recovery code" in code[AUTHENTICATE]
+    assert "recovery code" in code[VERIFY]
     assert "recovery code" in code[TURN_OFF]
     assert "recovery" not in code[TURN_ON]
     assert "recovery" not in code[RECOVERY_CODES]
@@ -167,8 +196,8 @@ def test_errors_are_json_with_detail_and_code(schema):
         for status in codes & {"401", "403", "406", "409", "413", "415", "429"}:
             content = responses[status]["content"]
             assert set(content) == {JSON}, (path, status)
-            error = resolve(schema, content[JSON]["schema"])
-            assert {"detail", "code"} <= set(error["required"]), (path, status)
+            for error in shapes_of(schema, content[JSON]["schema"]):
+                assert {"detail", "code"} <= set(error["required"]), (path, status)
         if "429" in codes:
             assert responses["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
         if "400" in codes:
@@ -209,13 +238,58 @@ def test_security_schemes(schema):
 
 
 def test_login_answers_one_of_two_documented_shapes(schema):
-    """2FA off: tokens; 2FA on: a pending token; the boolean tells them apart."""
+    """2FA off: tokens; 2FA on: a pending token; the boolean tells them apart.
+
+    Both say whether the REQUIRED policy makes the user enrol (CONTRACT.md §11).
+    """
     body = schema["paths"][LOGIN]["post"]["responses"]["200"]["content"][JSON]["schema"]
-    shapes = {frozenset(resolve(schema, s)["required"]) for s in resolve(schema, body)["oneOf"]}
-    assert shapes == {
-        frozenset({"two_factor_required", "access", "refresh"}),
-        frozenset({"two_factor_required", "pending_token"}),
+    shapes = shapes_of(schema, body)
+    assert {frozenset(shape["required"]) for shape in shapes} == {
+        frozenset({"two_factor_required", "two_factor_setup_required", "access", "refresh"}),
+        frozenset({"two_factor_required", "two_factor_setup_required", "pending_token"}),
     }
+    for shape in shapes:
+        assert shape["properties"]["two_factor_setup_required"]["type"] == "boolean"
+
+
+def test_the_challenge_is_documented_where_it_can_come(schema):
+    """Turn-on and payout: a 401 that is a token error or RFC 9470's challenge, whose
+    header is documented; nowhere else, so a client knows where to expect it."""
+    for (path, method), codes in EXPECTED.items():
+        if "401" not in codes:
+            continue
+        unauthorized = schema["paths"][path][method]["responses"]["401"]
+        shapes = shapes_of(schema, unauthorized["content"][JSON]["schema"])
+        challenges = [s for s in shapes if "max_age" in s["properties"]]
+        if (path, method) not in CHALLENGED:
+            assert not challenges, path
+            assert "headers" not in unauthorized, path
+            assert CHALLENGE not in unauthorized["description"], path
+            continue
+        assert CHALLENGE in unauthorized["description"], path
+        header = unauthorized["headers"]["WWW-Authenticate"]
+        assert header["required"] is True
+        assert header["schema"]["type"] == "string"
+        assert CHALLENGE in header["description"]
+        (challenge,) = challenges
+        assert set(challenge["required"]) == {"detail", "code", "max_age"}
+        assert challenge["properties"]["max_age"]["type"] == "integer"
+        (token_error,) = [s for s in shapes if s is not challenge]
+        assert token_error["additionalProperties"] is False  # so one shape matches a body
+
+
+def test_forbidden_says_which_codes_it_can_be(schema):
+    """A 403 names each code the view can answer with, and no other."""
+    setup_open = {STATUS, GENERATE, TURN_ON}  # `two_factor_setup_allowed`
+    code_checks = {AUTHENTICATE, VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES}
+    for (path, method), codes in EXPECTED.items():
+        if "403" not in codes:
+            continue
+        text = schema["paths"][path][method]["responses"]["403"]["description"]
+        assert ("two_factor_required" in text) is (path != AUTHENTICATE), path
+        assert ("two_factor_setup_required" in text) is (path not in setup_open | {AUTHENTICATE})
+        assert ("two_factor_blocked" in text) is (path in code_checks), path
+        assert ("two_factor_not_enabled" in text) is (path == PAYOUT), path
 
 
 def test_success_responses_match_the_schema(schema, plain, api, clock):
@@ -225,10 +299,10 @@ def test_success_responses_match_the_schema(schema, plain, api, clock):
 
     def answer(path: str, method: str = "post", data: Any = None, **extra: Any) -> Any:
         response = getattr(api, method)(path, data, format="json", **extra)
-        assert conforms(schema, path, method, response) in (200, 204)
+        assert conforms(schema, path, method, response) in (200, 202, 204)
         return response
 
-    answer(LOGIN, data=credentials)
+    assert answer(LOGIN, data=credentials).json()["two_factor_setup_required"] is False
     answer(ME, "get", **full)
     answer(STATUS, "get", **full)
     answer(f"{GENERATE}?format=png", **full)
@@ -241,6 +315,10 @@ def test_success_responses_match_the_schema(schema, plain, api, clock):
     authed = answer(AUTHENTICATE, data=totp(secret), **pending).json()
     answer(REFRESH, data={"refresh": authed["refresh"]})
     mfa = bearer(authed["access"])
+    assert answer(PAYOUT, **mfa).json() == {"status": "accepted"}
+    clock.shift(30)
+    stepped = answer(VERIFY, data=totp(secret), **mfa).json()
+    answer(PAYOUT, **bearer(stepped["access"]))
     clock.shift(30)
     renewed = answer(RECOVERY_CODES, data=totp(secret), **mfa).json()["recovery_codes"]
     assert answer(LOGOUT, data={"refresh": authed["refresh"]}).status_code == 204
@@ -256,7 +334,7 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
     login = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
     pending = pending_of(login)
     wrong = {"code": wrong_code(enabled.secret, time.time())}
-    mfa_posts = [(path, mfa) for path in (TURN_ON, TURN_OFF, RECOVERY_CODES)]
+    mfa_posts = [(path, mfa) for path in (VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES)]
 
     def status(path: str, method: str = "post", data: Any = None, **extra: Any) -> int:
         response = getattr(api, method)(path, data, format="json", **extra)
@@ -266,12 +344,15 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
     assert status(LOGIN, data={"username": "alice"}) == 400
     assert status(REFRESH, data={"refresh": "junk"}) == 401
     assert status(REFRESH, data={}) == 400
-    assert status(ME, "get") == 401
+    for path, method in [(ME, "get"), (VERIFY, "post"), (PAYOUT, "post")]:
+        assert status(path, method) == 401
     assert status(STATUS, "get", **pending) == 401  # a pending token is no full token
     assert status(AUTHENTICATE, data=wrong) == 401
-    for path, method in [(ME, "get"), (STATUS, "get"), (GENERATE, "post")]:
+    for path, method in [(ME, "get"), (STATUS, "get"), (GENERATE, "post"), (PAYOUT, "post")]:
         assert status(path, method, **no_mfa) == 403
+    assert status(VERIFY, data=totp(enabled.secret), **no_mfa) == 403
     assert status(TURN_ON, data={"code": "12"}, **mfa) == 400
+    assert status(VERIFY, data={"code": "12"}, **mfa) == 400
     for path in (LOGIN, TURN_ON):  # not JSON: `{"detail", "code"}`, not field errors
         not_json = api.post(path, "{not json", content_type=JSON, **mfa)
         assert conforms(schema, path, "post", not_json) == 400
@@ -286,9 +367,11 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
         assert conforms(schema, path, "post", too_large) == 413
     assert status(TURN_ON, data=wrong, **mfa) == 409
 
-    for _ in range(twofactor_settings.MAX_FAILED_ATTEMPTS):
+    for _ in range(twofactor_settings.MAX_FAILED_ATTEMPTS - 1):
         assert status(TURN_OFF, data=wrong, **mfa) == 400
+    assert status(VERIFY, data=wrong, **mfa) == 400  # a wrong code: on field `code`
     assert status(RECOVERY_CODES, data=wrong, **mfa) == 429
+    assert status(VERIFY, data=wrong, **mfa) == 429
     assert status(AUTHENTICATE, data=wrong, **pending) == 429
 
     clock.shift(twofactor_settings.LOCKOUT_BASE_DELAY.total_seconds() + 1)
@@ -299,8 +382,101 @@ def test_error_responses_match_the_schema(schema, enabled, api, clock):
     user = enabled.refresh()
     off = {**bearer(full_tokens(user, ["pwd"])["access"])}
     off_pending = bearer(pending_token(user))
-    for path in (TURN_OFF, RECOVERY_CODES, AUTHENTICATE):
+    for path in (TURN_OFF, RECOVERY_CODES, VERIFY, AUTHENTICATE):
         assert status(path, data=wrong, **(off_pending if path == AUTHENTICATE else off)) == 409
+    assert status(PAYOUT, **off) == 403  # `two_factor_not_enabled`
+
+
+def test_turn_on_challenge_matches_the_schema(schema, set_up, api, clock):
+    """Turn-on with a login over 5 minutes old: the challenge, as documented, header too.
+
+    The access token expired meanwhile (a token error, the other 401 shape); a
+    refreshed one still fails, as `refresh/` copies `auth_time`.
+    """
+    recent = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
+    clock.shift(recent + 1)
+    expired = api.post(
+        TURN_ON, totp(set_up.secret), format="json", **bearer(set_up.tokens["access"])
+    )
+    assert conforms(schema, TURN_ON, "post", expired) == 401
+    assert expired.json()["code"] == "token_not_valid"
+    assert CHALLENGE not in expired["WWW-Authenticate"]
+
+    refreshed = api.post(REFRESH, {"refresh": set_up.tokens["refresh"]}, format="json")
+    assert conforms(schema, REFRESH, "post", refreshed) == 200
+    old = bearer(refreshed.json()["access"])
+    challenged = api.post(TURN_ON, totp(set_up.secret), format="json", **old)
+    assert conforms(schema, TURN_ON, "post", challenged) == 401
+    assert is_challenge(challenged, recent)
+
+    fresh = bearer(log_in(api)["access"])  # the remedy: a new login
+    turned_on = api.post(TURN_ON, totp(set_up.secret), format="json", **fresh)
+    assert conforms(schema, TURN_ON, "post", turned_on) == 200
+
+
+def test_payout_challenge_and_verify_match_the_schema(schema, enabled, api, clock):
+    """Payout: 202, then the challenge once the code is over 300 s old; verify: 200, 400, 409."""
+    assert conforms(schema, PAYOUT, "post", api.post(PAYOUT, **bearer(enabled.tokens["access"])))
+    clock.shift(300 - 30 + 1)  # 301 s after turn-on, whose code set `auth_time`
+    refreshed = api.post(REFRESH, {"refresh": enabled.tokens["refresh"]}, format="json").json()
+    old = bearer(refreshed["access"])
+    challenged = api.post(PAYOUT, **old)
+    assert conforms(schema, PAYOUT, "post", challenged) == 401
+    assert is_challenge(challenged, 300)
+
+    wrong = {"code": wrong_code(enabled.secret, time.time())}
+    assert conforms(schema, VERIFY, "post", api.post(VERIFY, wrong, format="json", **old)) == 400
+    verified = api.post(VERIFY, totp(enabled.secret), format="json", **old)
+    assert conforms(schema, VERIFY, "post", verified) == 200
+    stepped = bearer(verified.json()["access"])
+    assert conforms(schema, PAYOUT, "post", api.post(PAYOUT, **stepped)) == 202
+    by_recovery = api.post(VERIFY, {"code": enabled.recovery_codes[0]}, format="json", **stepped)
+    assert conforms(schema, VERIFY, "post", by_recovery) == 200
+
+    turned_off = api.post(TURN_OFF, {"code": enabled.recovery_codes[1]}, format="json", **stepped)
+    assert conforms(schema, TURN_OFF, "post", turned_off) == 204
+    off = bearer(full_tokens(enabled.refresh(), ["pwd"])["access"])
+    not_enabled = api.post(VERIFY, totp(enabled.secret), format="json", **off)
+    assert conforms(schema, VERIFY, "post", not_enabled) == 409
+    assert not_enabled.json()["code"] == "two_factor_not_enabled"
+
+
+def test_required_enrolment_matches_the_schema(schema, plain, api, settings):
+    """REQUIRED: login says so, set-up stays open, every other view answers the 403."""
+    settings.TWO_FACTOR = {**settings.TWO_FACTOR, "REQUIRED": "all"}
+    login = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
+    assert conforms(schema, LOGIN, "post", login) == 200
+    assert login.json()["two_factor_setup_required"] is True
+    token = bearer(login.json()["access"])
+    assert conforms(schema, STATUS, "get", api.get(STATUS, **token)) == 200
+    for path, method in [(ME, "get"), (VERIFY, "post"), (TURN_OFF, "post"), (PAYOUT, "post")]:
+        response = getattr(api, method)(path, {"code": "123456"}, format="json", **token)
+        assert conforms(schema, path, method, response) == 403
+        assert response.json()["code"] == "two_factor_setup_required"
+
+
+def test_blocked_codes_match_the_schema(schema, enabled, api):
+    """Past `FAILURE_LIMIT`: 403 `two_factor_blocked` from each endpoint that takes a code."""
+    limit = {"two_factor_failed_attempts": twofactor_settings.FAILURE_LIMIT}
+    bob = make_user("bob")
+    bob_tokens = log_in(api, "bob")
+    secret = services.begin_setup(bob).secret
+    get_user_model().objects.filter(pk__in=[enabled.user.pk, bob.pk]).update(**limit)
+    pending = pending_of(
+        api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
+    )
+    mfa = bearer(enabled.tokens["access"])
+    attempts = [
+        (AUTHENTICATE, pending, enabled.secret),
+        (VERIFY, mfa, enabled.secret),
+        (TURN_OFF, mfa, enabled.secret),
+        (RECOVERY_CODES, mfa, enabled.secret),
+        (TURN_ON, bearer(bob_tokens["access"]), secret),
+    ]
+    for path, token, key in attempts:
+        response = api.post(path, totp(key), format="json", **token)
+        assert conforms(schema, path, "post", response) == 403, path
+        assert response.json()["code"] == "two_factor_blocked"
 
 
 def test_docs_are_public_and_offline(client):

@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import APIException
 
-from .. import services, sessions
+from .. import policy, services, sessions
 from ..codes import SubmittedCode, classify
 from ..conf import twofactor_settings
 from ..exceptions import InvalidCode, LockedOut
@@ -37,6 +37,10 @@ from . import pending
 CODE_FIELD = "code"
 CODE_TEMPLATE = "django_twofactor/admin/code.html"
 _PROTECTED = "_django_twofactor_protected"
+SETUP_FIRST = _(
+    "This account must use two-factor authentication: set it up first "
+    "(in the app or at the API's 2fa/generate/ and 2fa/turn-on/), then log in here."
+)
 
 
 class CodeForm(forms.Form):
@@ -92,9 +96,12 @@ def is_protected_login(view: Any) -> bool:
 
 
 def second_factor_passed(request: HttpRequest) -> bool:
-    """2FA off, or this session went through the code step since the last account event."""
+    """2FA off (and not required by ``REQUIRED``), or this session went through
+    the code step since the last account event."""
     user = request.user
-    return not getattr(user, "two_factor_enabled", False) or sessions.is_verified(request, user)
+    if not getattr(user, "two_factor_enabled", False):
+        return not policy.setup_required(user)
+    return sessions.is_verified(request, user)
 
 
 def admin_login(
@@ -106,10 +113,12 @@ def admin_login(
         if site.has_permission(request):
             return HttpResponseRedirect(index)
         if request.user.is_authenticated and not second_factor_passed(request):
+            again = gettext(
+                "Your account uses two-factor authentication: log in again with a code."
+            )
+            setup_first = policy.setup_required(request.user)
             messages.warning(
-                request,
-                gettext("Your account uses two-factor authentication: log in again with a code."),
-                fail_silently=True,
+                request, str(SETUP_FIRST) if setup_first else again, fail_silently=True
             )
     from django.contrib.admin.forms import AdminAuthenticationForm  # imports the user model
 
@@ -145,6 +154,9 @@ class TwoFactorAdminLoginView(auth_views.LoginView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
+        if policy.setup_required(user):  # REQUIRED: no admin before enrolment
+            form.add_error(None, str(SETUP_FIRST))
+            return self.form_invalid(form)
         if not getattr(user, "two_factor_enabled", False):
             return super().form_valid(form)
         pending.begin(self.request, user)

@@ -11,10 +11,20 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from django_twofactor.schema import FORBIDDEN, UNAUTHORIZED, documented, error_responses
+from django_twofactor.schema import (
+    FORBIDDEN,
+    FORBIDDEN_UNLESS_ENABLED,
+    UNAUTHORIZED,
+    WWW_AUTHENTICATE,
+    challenge_responses,
+    documented,
+    error_responses,
+)
 
 from .views import MeSerializer
 
@@ -33,6 +43,53 @@ class MeViewSchema(OpenApiViewExtension):
             responses={
                 (200, "application/json"): MeSerializer,
                 **error_responses({401: UNAUTHORIZED, 403: FORBIDDEN}),
+            },
+        )
+
+
+@extend_schema_field({"type": "string", "enum": ["accepted"]})
+class _AcceptedField(serializers.CharField):
+    pass
+
+
+class PayoutAccepted(serializers.Serializer[Any]):
+    status = _AcceptedField()
+
+
+def max_age_of(view: type[Any]) -> int:
+    """The ``TwoFactorRequired.max_age(N)`` of ``view``: the schema states what it enforces."""
+    ages = [getattr(p, "max_age_seconds", None) for p in view.permission_classes]
+    return int(min(age for age in ages if age is not None))
+
+
+class PayoutViewSchema(OpenApiViewExtension):
+    target_class = "example.views.PayoutView"
+
+    def view_replacement(self) -> type[Any]:
+        max_age = max_age_of(self.target)
+        return documented(
+            self.target,
+            "post",
+            operation_id="payout",
+            summary="A sensitive action: needs a code verified in the last minutes",
+            description=(
+                "Needs 2FA on and a full token whose second factor was verified at most "
+                f"{max_age} seconds ago (`TwoFactorRequired.max_age({max_age})`). An older "
+                "one gets RFC 9470's challenge: verify a code at `2fa/verify/`, then retry "
+                "with the new access token. No request body."
+            ),
+            tags=["demo"],
+            request=None,
+            parameters=[WWW_AUTHENTICATE],
+            responses={
+                (202, "application/json"): OpenApiResponse(
+                    PayoutAccepted, description="The payout is accepted."
+                ),
+                **challenge_responses(
+                    f"the second factor was verified more than {max_age} seconds ago, or the "
+                    "token has no `auth_time`; verify a code at `2fa/verify/` and retry"
+                ),
+                **error_responses({403: FORBIDDEN_UNLESS_ENABLED}),
             },
         )
 

@@ -10,6 +10,8 @@
   let tokens = {}; // {pending} between the two steps, {access, refresh} after
   let lockedUntil = 0;
   let lockTimer = null;
+  // RFC 9470's challenge: a 401 that no refresh answers, only a code again.
+  const CHALLENGE = "insufficient_user_authentication";
 
   const TEXT = {
     badPassword: "Wrong username or password.",
@@ -21,6 +23,8 @@
     locked: "Too many wrong codes. Every code is refused until the countdown ends, even a right one.",
     tooLong: "Your sign-in took too long — log in again.",
     sessionEnded: "Your session has ended — log in again.",
+    signInTooOld: "Your sign-in is too old to change two-factor settings: log in again.",
+    payoutSent: "Payout sent.",
     offline: "The server did not answer. Is it still running?",
     other: "Something went wrong.",
   };
@@ -60,11 +64,13 @@
     } catch {
       throw new ApiError(0, {}, 0);
     }
-    // An expired access token: trade the refresh token for a new one, once.
-    if (response.status === 401 && retry && token && token === tokens.access && (await renew())) {
+    const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+    // An expired access token: trade the refresh token for a new one, once. Not
+    // for the step-up challenge: the new token keeps the old auth_time.
+    const expired = response.status === 401 && data.code !== CHALLENGE;
+    if (expired && retry && token && token === tokens.access && (await renew())) {
       return call(path, { method, body, retry: false });
     }
-    const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
     if (!response.ok) {
       throw new ApiError(response.status, data, Number(response.headers.get("Retry-After")) || 0);
     }
@@ -81,6 +87,8 @@
       return false;
     }
   }
+
+  const isChallenge = (error) => error.status === 401 && (error.body || {}).code === CHALLENGE;
 
   function claims(token) {
     const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
@@ -138,7 +146,7 @@
     if (error.status === 400 && Array.isArray(body.code) && code) {
       return say(kindOf(code) === "recovery" ? TEXT.wrongRecovery : TEXT.wrongCode);
     }
-    if (error.status === 401) {
+    if (error.status === 401 && !isChallenge(error)) {
       logOut();
       return say(TEXT.sessionEnded);
     }
@@ -151,7 +159,13 @@
   function logOut() {
     tokens = {};
     for (const input of document.querySelectorAll("input:not(#username)")) input.value = "";
+    forgetSetup();
     show("login");
+  }
+
+  function forgetSetup() {
+    $("qr").removeAttribute("src");
+    $("secret").textContent = "";
   }
 
   async function startSetup() {
@@ -186,11 +200,37 @@
       ? `Two-factor authentication is on. ${left} recovery code${left === 1 ? "" : "s"} left.`
       : "Two-factor authentication is off.";
     $("claim-name").textContent = config.claim;
-    $("methods").textContent = (claims(tokens.access)[config.claim] || []).join(", ");
+    showMethods();
     $("me").textContent = JSON.stringify(me, null, 2);
     $("manage-on").hidden = !status.enabled;
     $("manage-off").hidden = status.enabled;
+    closeStepUp();
     show("account");
+  }
+
+  function showMethods() {
+    $("methods").textContent = (claims(tokens.access)[config.claim] || []).join(", ");
+  }
+
+  // The step-up loop (RFC 9470) ---------------------------------------------------
+
+  // The payout wants a second factor verified in the last few minutes. An older
+  // one is the challenge: a code again at `verify`, fresh tokens, one retry.
+  const sendPayout = () => call(api.payout, { method: "POST" });
+
+  function askForCode(maxAge) {
+    const minutes = Math.max(1, Math.round(maxAge / 60));
+    $("step-up-why").textContent = Number.isFinite(minutes)
+      ? `A payout needs a code verified in the last ${minutes} minute${minutes === 1 ? "" : "s"}.`
+      : "A payout needs a recently verified code.";
+    $("step-up-form").hidden = false;
+    $("step-up-submit").disabled = lockedUntil > Date.now();
+    $("step-up-code").focus();
+  }
+
+  function closeStepUp() {
+    $("step-up-form").hidden = true;
+    $("step-up-code").value = "";
   }
 
   // Forms and buttons -----------------------------------------------------------
@@ -252,8 +292,9 @@
     return showAccount();
   });
 
-  // A form that sends one code to `path`; `done` gets the answer.
-  function codeForm(id, field, allowRecovery, path, done) {
+  // A form that sends one code to `path`; `done` gets the answer, `refused` the
+  // step-up challenge (other errors get the usual messages).
+  function codeForm(id, field, allowRecovery, path, done, refused = fail) {
     onSubmit(id, async () => {
       const code = codeFrom(field, allowRecovery);
       if (!code) return;
@@ -261,18 +302,21 @@
       try {
         data = await call(path, { method: "POST", body: { code } });
       } catch (error) {
-        return fail(error, code);
+        return isChallenge(error) ? refused(error) : fail(error, code);
       }
       $(field).value = "";
       return done(data);
     });
   }
 
+  // Turn-on wants a recent password login too; a refresh does not make one.
   codeForm("turn-on-form", "setup-code", false, api["turn-on"], (data) => {
     tokens = { access: data.access, refresh: data.refresh }; // these carry "mfa"
-    $("qr").removeAttribute("src");
-    $("secret").textContent = "";
+    forgetSetup();
     showCodes(data.recovery_codes);
+  }, () => {
+    logOut();
+    say(TEXT.signInTooOld);
   });
   codeForm("recovery-codes-form", "recovery-code", false, api["recovery-codes"], (data) =>
     showCodes(data.recovery_codes),
@@ -282,6 +326,48 @@
     logOut();
     note("Two-factor authentication is off, and every session has ended: " +
       "log in again with your password alone.");
+  });
+
+  onClick("payout", async () => {
+    const button = $("payout");
+    button.disabled = true; // no double payouts
+    say("");
+    note("");
+    closeStepUp();
+    try {
+      await sendPayout();
+      note(TEXT.payoutSent);
+    } catch (error) {
+      if (isChallenge(error)) askForCode(error.body.max_age);
+      else fail(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  onSubmit("step-up-form", async () => {
+    const code = codeFrom("step-up-code", true);
+    if (!code) return;
+    try {
+      const data = await call(api.verify, { method: "POST", body: { code } });
+      tokens = { access: data.access, refresh: data.refresh }; // a fresh auth_time
+    } catch (error) {
+      return fail(error, code);
+    }
+    closeStepUp();
+    showMethods();
+    $("payout").focus(); // the form that had focus is gone
+    try {
+      await sendPayout(); // once: a second challenge now is not worth a loop
+    } catch (error) {
+      return fail(error);
+    }
+    return note(TEXT.payoutSent);
+  });
+
+  onClick("step-up-cancel", () => {
+    closeStepUp();
+    $("payout").focus();
   });
 
   onClick("use-recovery", () => {
