@@ -12,7 +12,6 @@ import base64
 import io
 import re
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -25,27 +24,9 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from django_twofactor import crypto, services
 from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.conf import twofactor_settings
+from tests.browser import chromium, expect, screenshot, tab  # noqa: F401  # fixtures
 from tests.conftest import PASSWORD, code_at, make_user, wrong_code
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium not found at /usr/bin/chromium: apt-get install chromium",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-expect = sync_api.expect
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WRONG = "That code is wrong or was already used — wait for the next one."
 TOO_LONG = "Your sign-in took too long — log in again."
 LOCKED = "Too many wrong codes. Every code is refused until the countdown ends, even a right one."
@@ -57,51 +38,6 @@ CHALLENGE_HEADER = (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads the data
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Any:
-    """One headless Chromium for the module, closed after it (no process left behind).
-
-    Playwright's sync API keeps an event loop running in this thread, where
-    Django refuses ORM calls unless told it is safe: it is, the tests are
-    synchronous. The variable is set only while this module runs.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def tab(chromium, live_server) -> Any:
-    """A fresh page that loads nothing from elsewhere, finds every file, raises no error.
-
-    The API's 4xx answers are expected (the page shows them), so only script
-    errors, missing files and server errors count.
-    """
-    context = chromium.new_context(viewport={"width": 900, "height": 900})
-    context.set_default_timeout(5_000)
-    page = context.new_page()
-    requests: list[str] = []
-    problems: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    def check(response: Any) -> None:
-        if response.status == 404 or response.status >= 500:
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("response", check)
-    yield page
-    context.close()
-    assert problems == []
-    outside = [url for url in requests if not url.startswith((live_server.url, "data:"))]
-    assert outside == [], "the page must work offline"
 
 
 def error(page: Any) -> Any:
@@ -164,8 +100,7 @@ def test_whole_flow(tab, live_server, clock):
     code_field = tab.get_by_label("Enter the 6-digit code the app shows")
     assert code_field.get_attribute("autocomplete") == "one-time-code"
     assert code_field.get_attribute("inputmode") == "numeric"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / "qr-step.png", full_page=True)
+    screenshot(tab, "qr-step.png")
 
     label, turn_on = "Enter the 6-digit code the app shows", "Turn on 2FA"
     submit(tab, label, "12345", turn_on)
@@ -206,7 +141,7 @@ def test_whole_flow(tab, live_server, clock):
         "Two-factor authentication is on. 9 recovery codes left."
     )
     expect(tab.get_by_test_id("methods")).to_have_text("pwd, mfa")
-    tab.screenshot(path=SCREENSHOTS / "logged-in.png", full_page=True)
+    screenshot(tab, "logged-in.png")
 
     # The code that turned 2FA on is spent; a fresh one turns it off.
     off = "To turn 2FA off, enter a code from your app or a recovery code"
@@ -338,8 +273,7 @@ def test_step_up_asks_for_a_code_again_before_a_late_payout(tab, live_server, cl
     expect(notice(tab)).to_be_empty()
     expect(tab.get_by_text("A payout needs a code verified in the last 5 minutes.")).to_be_visible()
     assert field.get_attribute("autocomplete") == "one-time-code"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=SCREENSHOTS / "step-up.png", full_page=True)
+    screenshot(tab, "step-up.png")
     tab.get_by_role("button", name="Not now").click()
     expect(field).to_be_hidden()
     expect(payout).to_be_focused()

@@ -8,7 +8,6 @@ computed for that time. Screenshots go to ``artifacts/screenshots/admin-*.png``.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,70 +15,13 @@ import pytest
 from django_twofactor import services
 from django_twofactor.codes import TOTP, SubmittedCode
 from django_twofactor.conf import twofactor_settings
+from tests.browser import chromium, expect, screenshot, tab  # noqa: F401  # fixtures
 from tests.conftest import PASSWORD, code_at, make_user, wrong_code
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        "Chromium not found at /usr/bin/chromium: apt-get install chromium",
-        allow_module_level=True,
-    )
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-expect = sync_api.expect
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 INTRO = "Your account uses two-factor authentication. Enter the code your authenticator app shows"
 WRONG = "The code is wrong or was already used."
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the live server reads the data
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Any:
-    """One headless Chromium for the module, closed after it (see tests/test_browser.py)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def tab(chromium, live_server) -> Any:
-    """A fresh page: no script error, no missing file, no server error, nothing from elsewhere.
-
-    The code step's 4xx answers (429 while locked) are pages it means to show.
-    """
-    context = chromium.new_context(viewport={"width": 900, "height": 800})
-    context.set_default_timeout(5_000)
-    page = context.new_page()
-    requests: list[str] = []
-    problems: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.on("pageerror", lambda error: problems.append(str(error)))
-
-    def check(response: Any) -> None:
-        if response.status == 404 or response.status >= 500:
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("response", check)
-    yield page
-    context.close()
-    assert problems == []
-    outside = [url for url in requests if not url.startswith((live_server.url, "data:"))]
-    assert outside == [], "the admin must work offline"
 
 
 def admin_user(clock: Any) -> str:
@@ -91,11 +33,6 @@ def admin_user(clock: Any) -> str:
     services.enable(user, SubmittedCode(TOTP, code_at(secret, time.time())), ["pwd"])
     clock.shift(30)  # the turn-on step is spent
     return secret
-
-
-def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
 
 
 def log_in_with_password(page: Any, base: str) -> None:
