@@ -20,11 +20,11 @@ from rest_framework_simplejwt.tokens import UntypedToken
 from .authentication import TwoFactorJWTAuthentication
 from .conf import DEFAULTS, LOGIN_SCOPE, jwt_settings
 from .lifecycle import STATE_CLAIM
+from .methods.totp.algorithm import DIGESTS
 from .models import TwoFactorMixin
 from .permissions import IsTwoFactorAuthenticated
 from .policy import NAMED as NAMED_POLICIES
 from .tokens import AUTH_TIME
-from .totp import DIGESTS
 
 # Claims SimpleJWT and the package write; reusing one as CLAIM would clobber it.
 _JWT_CLAIMS = {"exp", "iat", "jti", "nbf", "aud", "iss", "sub", "token_type", "user_id"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import recovery, totp
+from .methods.recovery import codes as recovery
+from .methods.totp import algorithm as totp
 
 TOTP = "totp"
 RECOVERY = "recovery"

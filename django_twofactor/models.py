@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import recovery
+from .methods.recovery import codes as recovery
 
 
 class TwoFactorMixin(models.Model):

@@ -20,21 +20,21 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
-from . import attempts, crypto, lifecycle, policy, recovery, signals, totp
-from .codes import RECOVERY, TOTP, SubmittedCode
+from . import attempts, crypto, lifecycle, methods, policy, signals
+from .codes import RECOVERY, SubmittedCode
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
     AlreadyEnabled,
     BlacklistUnavailable,
     InvalidCode,
     NotEnabled,
-    SecretUnreadable,
     SetupNotStarted,
 )
+from .methods.recovery import codes as recovery
+from .methods.totp import algorithm as totp
+from .methods.totp import method as totp_method
 from .models import RecoveryCode
 from .tokens import (
-    MULTI_FACTOR,
-    ONE_TIME_PASSWORD,
     PASSWORD,
     full_tokens,
     merge_methods,
@@ -106,7 +106,7 @@ def enable(
     if not user.two_factor_secret:
         raise SetupNotStarted
     attempts.ensure_not_locked(user)
-    step = _matching_step(user, code)
+    step = totp_method.matching_step(user, code.value)
     with transaction.atomic():
         won = attempts.accept_step(user, step, enabling=True)
         codes = _replace_recovery_codes(user) if won else []
@@ -114,8 +114,8 @@ def enable(
         _record_failure(user, request, enabled=False)
         raise InvalidCode
     signals.send_on_commit(signals.two_factor_enabled, user, request)
-    methods = merge_methods(previous_methods, [MULTI_FACTOR, ONE_TIME_PASSWORD])
-    return {"recovery_codes": codes, **full_tokens(user, methods)}
+    amr = merge_methods(previous_methods, totp_method.AMR)
+    return {"recovery_codes": codes, **full_tokens(user, amr)}
 
 
 # Using the second factor -----------------------------------------------------
@@ -128,8 +128,7 @@ def complete_login(
     method = verify(user, code, request)
     if jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
-    added = [MULTI_FACTOR, ONE_TIME_PASSWORD] if method == TOTP else [MULTI_FACTOR]
-    return full_tokens(user, merge_methods(previous_methods, added))
+    return full_tokens(user, merge_methods(previous_methods, methods.for_kind(method).AMR))
 
 
 def step_up(
@@ -137,8 +136,7 @@ def step_up(
 ) -> dict[str, str]:
     """Full token + valid code: fresh tokens whose ``auth_time`` is now (RFC 9470)."""
     method = verify(user, code, request)
-    added = [MULTI_FACTOR, ONE_TIME_PASSWORD] if method == TOTP else [MULTI_FACTOR]
-    return full_tokens(user, merge_methods(previous_methods, added))
+    return full_tokens(user, merge_methods(previous_methods, methods.for_kind(method).AMR))
 
 
 def disable(user: Any, code: SubmittedCode, request: Any = None) -> None:
@@ -198,11 +196,7 @@ def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
     if not user.two_factor_enabled:
         raise NotEnabled
     attempts.ensure_not_locked(user)
-    if code.kind == RECOVERY:
-        accepted = attempts.spend_recovery_code(user, code.value)
-    else:
-        accepted = attempts.accept_step(user, _matching_step(user, code))
-    if not accepted:
+    if not methods.for_kind(code.kind).verify(user, code.value):
         _record_failure(user, request)
         raise InvalidCode
     signals.send_on_commit(signals.code_verified, user, request, method=code.kind)
@@ -213,17 +207,6 @@ def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
 
 
 # State changes ---------------------------------------------------------------
-
-
-def _matching_step(user: Any, code: SubmittedCode) -> int | None:
-    """The unused time step ``code`` (a TOTP code) belongs to, if any."""
-    try:
-        secret = crypto.decrypt(user.two_factor_secret)
-    except crypto.SecretUnreadable as exc:
-        logger.error("Two-factor secret of user %s cannot be decrypted", user.pk)
-        raise SecretUnreadable from exc
-    params = totp.TotpParameters.from_settings()
-    return totp.matching_step(secret, code.value, params, after_step=user.two_factor_last_step)
 
 
 def _replace_recovery_codes(user: Any) -> list[str]:

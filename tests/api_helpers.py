@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from django_twofactor import totp
+from django_twofactor.methods.totp import algorithm as totp
 from django_twofactor.models import RecoveryCode
 from django_twofactor.tokens import full_tokens, pending_token
 from tests.conftest import PASSWORD, bearer, wrong_code

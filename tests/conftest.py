@@ -11,7 +11,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from django_twofactor import services, totp
+from django_twofactor import services
+from django_twofactor.methods.totp import algorithm as totp
 
 PASSWORD = "correct horse battery staple"
 START = 1_800_000_000  # a time-step boundary (divisible by 30)
@@ -118,6 +119,6 @@ def _cheap_recovery_code_hashing(monkeypatch):
     """One PBKDF2 iteration in place of the production cost, as the suite's MD5
     password hasher: ``enabled`` alone makes ten codes per test.
     ``test_recovery_storage`` undoes it to pin the production default."""
-    from django_twofactor.recovery import RecoveryCodeHasher
+    from django_twofactor.methods.recovery.codes import RecoveryCodeHasher
 
     monkeypatch.setattr(RecoveryCodeHasher, "iterations", 1)

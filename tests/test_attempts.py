@@ -12,7 +12,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from django_twofactor import attempts, exceptions, recovery
+from django_twofactor import attempts, exceptions
+from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.models import RecoveryCode
 
 

@@ -21,8 +21,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from django_twofactor import attempts, recovery, services, totp
+from django_twofactor import attempts, services
 from django_twofactor.codes import TOTP, SubmittedCode
+from django_twofactor.methods.recovery import codes as recovery
+from django_twofactor.methods.totp import algorithm as totp
 from django_twofactor.models import RecoveryCode
 from tests.api_helpers import AUTHENTICATE, TURN_ON
 from tests.conftest import bearer, code_at, log_in, make_user, wrong_code

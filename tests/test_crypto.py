@@ -9,7 +9,8 @@ import re
 import pytest
 from django.test import override_settings
 
-from django_twofactor import crypto, totp
+from django_twofactor import crypto
+from django_twofactor.methods.totp import algorithm as totp
 
 KEY_A = "old-secret-key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 KEY_B = "new-secret-key-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from django_twofactor import recovery, totp
 from django_twofactor.conf import twofactor_settings
+from django_twofactor.methods.recovery import codes as recovery
+from django_twofactor.methods.totp import algorithm as totp
 from django_twofactor.models import RecoveryCode
 from django_twofactor.parsers import NOT_CHARSETS
 from tests.conftest import bearer, code_at, log_in

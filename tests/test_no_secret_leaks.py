@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from django_twofactor import recovery, services
+from django_twofactor import services
 from django_twofactor.codes import classify
 from django_twofactor.exceptions import InvalidCode
+from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.models import RecoveryCode
 from tests.api_helpers import (
     AUTHENTICATE,

@@ -12,7 +12,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from django_twofactor import qrcodes, totp
+from django_twofactor import qrcodes
+from django_twofactor.methods.totp import algorithm as totp
 
 URLS = [
     "otpauth://totp/My%20Site:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=My%20Site",

@@ -1,4 +1,4 @@
-"""``django_twofactor.recovery``: code format, entropy, the canonical form, storage."""
+"""``methods.recovery.codes``: code format, entropy, the canonical form, storage."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections import Counter
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher, PBKDF2PasswordHasher
 
-from django_twofactor import crypto, recovery
+from django_twofactor import crypto
+from django_twofactor.methods.recovery import codes as recovery
 
 FORMAT = re.compile(r"[a-z2-7]{5}-[a-z2-7]{5}")
 

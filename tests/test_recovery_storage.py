@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from django_twofactor import attempts, crypto, exceptions, recovery, services
+from django_twofactor import attempts, crypto, exceptions, services
 from django_twofactor.codes import RECOVERY, SubmittedCode
+from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.models import RecoveryCode
 from tests.conftest import make_user
 

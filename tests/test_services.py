@@ -11,8 +11,9 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from django_twofactor import attempts, crypto, exceptions, recovery, services
+from django_twofactor import attempts, crypto, exceptions, services
 from django_twofactor.codes import RECOVERY, TOTP, SubmittedCode
+from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.models import RecoveryCode
 from tests.conftest import START, code_at, wrong_code
 

@@ -1,4 +1,4 @@
-"""``django_twofactor.totp``: RFC 6238 codes, secrets, the Key Uri and code parsing."""
+"""``methods.totp.algorithm``: RFC 6238 codes, secrets, the Key Uri and code parsing."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.test import override_settings
 
-from django_twofactor import totp
+from django_twofactor.methods.totp import algorithm as totp
 
 RFC_SEED = b"12345678901234567890"
 SEEDS = {  # RFC 6238 Appendix A: the ASCII seed repeated to the digest's size

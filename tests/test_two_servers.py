@@ -18,8 +18,9 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 
-from django_twofactor import services, totp
+from django_twofactor import services
 from django_twofactor.codes import TOTP, SubmittedCode
+from django_twofactor.methods.totp import algorithm as totp
 from tests.api_helpers import AUTHENTICATE
 from tests.conftest import PASSWORD, code_at, make_user, wrong_code
 from tests.servers import Server, running_servers, server_env

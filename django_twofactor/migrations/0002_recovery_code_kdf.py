@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import migrations, models
 
-from django_twofactor import recovery
+from django_twofactor.methods.recovery import codes as recovery
 
 BATCH = 500
 

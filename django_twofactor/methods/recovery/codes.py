@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from . import crypto
+from ... import crypto
 
 # RFC 4648 base32 in lower case: no 0, 1, 8 or 9 to confuse with o, l, b or g.
 ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"

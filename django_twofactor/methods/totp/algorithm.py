@@ -13,7 +13,7 @@ from typing import Any
 
 import pyotp
 
-from .conf import twofactor_settings
+from ...conf import twofactor_settings
 
 DIGESTS: dict[str, Callable[..., Any]] = {
     "SHA1": hashlib.sha1,

@@ -1,0 +1,1 @@
+"""Recovery codes: ``codes`` makes and stores them, ``method`` spends one once."""

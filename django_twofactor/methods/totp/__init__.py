@@ -1,0 +1,1 @@
+"""TOTP (RFC 6238): ``algorithm`` computes and checks codes, ``method`` accepts one once."""
