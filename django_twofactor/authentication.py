@@ -25,6 +25,11 @@ def token_revoked() -> AuthenticationFailed:
     return AuthenticationFailed(detail, TOKEN_REVOKED)
 
 
+def no_active_account() -> AuthenticationFailed:
+    detail = str(_("No active account found for the given token."))
+    return AuthenticationFailed(detail, "no_active_account")
+
+
 class TwoFactorJWTAuthentication(JWTAuthentication):
     """SimpleJWT's ``JWTAuthentication``, refusing tokens the account has outlived.
 
@@ -72,3 +77,15 @@ def live_owner(payload: Mapping[str, Any]) -> Any | None:
     except (model.DoesNotExist, TypeError, ValueError, ValidationError):
         return None
     return user if settings.USER_AUTHENTICATION_RULE(user) else None
+
+
+def current_owner(payload: Mapping[str, Any]) -> Any:
+    """The user a refresh token speaks for: 401 ``no_active_account`` when they
+    are gone or may not log in, 401 ``token_revoked`` when the account has
+    outlived the token."""
+    owner = live_owner(payload)
+    if owner is None:
+        raise no_active_account()
+    if not lifecycle.token_is_current(payload, owner):
+        raise token_revoked()
+    return owner

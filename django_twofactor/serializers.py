@@ -12,13 +12,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from . import lifecycle
-from .authentication import live_owner, token_revoked
+from .authentication import current_owner, no_active_account
 from .codes import SubmittedCode, classify
 from .conf import twofactor_settings
 
@@ -83,24 +81,13 @@ class RefreshSerializer(TokenRefreshSerializer):
     """
 
     refresh = StrictCharField(max_length=4096)
-    default_error_messages = {
-        "no_active_account": _("No active account found for the given token."),
-    }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        payload = self.token_class(attrs["refresh"]).payload  # TokenError: the view's 401
-        owner = live_owner(payload)
-        if owner is None:
-            raise self.no_active_account()
-        if not lifecycle.token_is_current(payload, owner):
-            raise token_revoked()
+        current_owner(self.token_class(attrs["refresh"]).payload)  # TokenError: the view's 401
         try:
             return super().validate(attrs)
-        except ObjectDoesNotExist as exc:  # deleted since live_owner() read it
-            raise self.no_active_account() from exc
-
-    def no_active_account(self) -> AuthenticationFailed:
-        return AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        except ObjectDoesNotExist as exc:  # deleted since current_owner() read it
+            raise no_active_account() from exc
 
 
 class LogoutSerializer(serializers.Serializer[Any]):
@@ -117,11 +104,4 @@ class LogoutSerializer(serializers.Serializer[Any]):
             token = RefreshToken(attrs["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        user = live_owner(token.payload)
-        if user is None:
-            raise AuthenticationFailed(
-                _("No active account found for the given token."), "no_active_account"
-            )
-        if not lifecycle.token_is_current(token, user):
-            raise token_revoked()
-        return {**attrs, "token": token, "user": user}
+        return {**attrs, "token": token, "user": current_owner(token.payload)}
