@@ -89,9 +89,11 @@ def read_text(
     try:
         return body.decode(charset), charset
     except UnicodeError as exc:
-        raise ParseError(
-            _("The request body is not valid %(charset)s.") % {"charset": charset}
-        ) from exc
+        raise not_valid_in(charset) from exc
+
+
+def not_valid_in(charset: str) -> ParseError:
+    return ParseError(_("The request body is not valid %(charset)s.") % {"charset": charset})
 
 
 class SafeJSONParser(BaseParser):
@@ -142,6 +144,4 @@ class SafeFormParser(BaseParser):
         except (TooManyFieldsSent, ValueError) as exc:
             # Django's name for any ValueError of parse_qsl(): here a
             # percent-escape the charset cannot decode.
-            raise ParseError(
-                _("The request body is not valid %(charset)s.") % {"charset": charset}
-            ) from exc
+            raise not_valid_in(charset) from exc
