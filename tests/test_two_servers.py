@@ -165,14 +165,21 @@ def test_wrong_codes_on_both_servers_add_up_to_a_lockout(servers):
     assert user.two_factor_last_step < current_step()  # the right code was not spent
 
 
+def signed_in(server: Server, username: str) -> tuple[Any, str, dict[str, str]]:
+    """A user with 2FA on, signed in on ``server`` with a fresh code: user, secret, tokens."""
+    user, secret = server_user(username)
+    wait_for_fresh_step()
+    code = {"code": code_at(secret, time.time())}
+    tokens = server.post(AUTHENTICATE, code, token=log_in(server, username))
+    assert tokens.status == 200, tokens.data
+    return user, secret, tokens.data
+
+
 def test_logging_out_everywhere_on_one_server_ends_the_tokens_on_the_other(servers):
     """Token binding reads the shared row: an event on B revokes what A issued."""
     a, b = servers
-    _, secret = server_user("carol")
-    wait_for_fresh_step()
-    tokens = a.post(AUTHENTICATE, {"code": code_at(secret, time.time())}, token=log_in(a, "carol"))
-    assert tokens.status == 200, tokens.data
-    access, refresh = tokens.data["access"], tokens.data["refresh"]
+    _, secret, tokens = signed_in(a, "carol")
+    access, refresh = tokens["access"], tokens["refresh"]
     assert b.request("GET", "/api/me/", token=access).status == 200
     assert a.post("/api/auth/refresh/", {"refresh": refresh}).status == 200
     pending = log_in(a, "carol")
@@ -192,13 +199,10 @@ def test_logging_out_everywhere_on_one_server_ends_the_tokens_on_the_other(serve
 def test_a_password_changed_behind_the_servers_backs_ends_their_tokens(servers):
     """A password change anywhere (here: this process) is seen by both servers."""
     a, b = servers
-    user, secret = server_user("dave")
-    wait_for_fresh_step()
-    tokens = a.post(AUTHENTICATE, {"code": code_at(secret, time.time())}, token=log_in(a, "dave"))
-    assert tokens.status == 200, tokens.data
+    user, _, tokens = signed_in(a, "dave")
     user.refresh_from_db()
     user.set_password("an entirely new passphrase")
     user.save()
     for server in (a, b):
-        me = server.request("GET", "/api/me/", token=tokens.data["access"])
+        me = server.request("GET", "/api/me/", token=tokens["access"])
         assert (me.status, me.data["code"]) == (401, "token_revoked")

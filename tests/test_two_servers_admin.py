@@ -15,48 +15,29 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import SimpleCookie
 from typing import Any
 
-import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
 from django_twofactor.admin.pending import SESSION_KEY
 from tests.api_helpers import AUTHENTICATE
 from tests.conftest import PASSWORD, code_at
-from tests.servers import Server, running_servers, server_env
-from tests.test_two_servers import database_url, log_in, server_user, wait_for_fresh_step
+from tests.servers import Server
+from tests.test_two_servers import (  # noqa: F401  # the marks and the servers fixture
+    log_in,
+    pytestmark,
+    server_user,
+    servers,
+    wait_for_fresh_step,
+)
 
 LOGIN = "/admin/login/"
 WRONG = "The code is wrong or was already used."
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/name",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture(scope="module")
-def servers(django_db_setup) -> Iterator[list[Server]]:
-    env = server_env(
-        {
-            "DATABASE_URL": database_url(),
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,  # sessions and CSRF tokens read alike
-            "DJANGO_DEBUG": "0",
-        }
-    )
-    with running_servers(2, env) as started:
-        yield started
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
