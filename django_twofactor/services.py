@@ -124,11 +124,11 @@ def enable(
 def complete_login(
     user: Any, code: SubmittedCode, previous_methods: list[str], request: Any = None
 ) -> dict[str, str]:
-    """Pending token + valid code: full tokens that carry ``mfa``."""
-    method = verify(user, code, request)
+    """Pending token + valid code: full tokens that carry ``mfa``; a login."""
+    tokens = step_up(user, code, previous_methods, request)
     if jwt_settings().UPDATE_LAST_LOGIN:
         update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
-    return full_tokens(user, merge_methods(previous_methods, methods.for_kind(method).AMR))
+    return tokens
 
 
 def step_up(
