@@ -14,7 +14,7 @@ PYTHONS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3].*/bin/python3.1[0-3])
 .PHONY: help install test test-postgres lint format typecheck wheel-check tox tox-ci bench demo clean
 
 help:
-	@echo "make demo           serve the example project on http://$(HOST)/"
+	@echo "make demo           serve the example project on http://localhost:8000/"
 	@echo "make test           the test suite on SQLite, with branch coverage (>= 98%)"
 	@echo "make test-postgres  the test suite on the local PostgreSQL"
 	@echo "make lint           ruff lint and format check"
@@ -28,7 +28,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,example,openapi,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[test,example,openapi,webauthn,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -72,7 +72,7 @@ bench: $(STAMP)
 demo: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) ensure_demo_user
-	@echo "Serving http://$(HOST)/ (Ctrl-C stops it)"
+	@echo "Serving http://localhost:8000/ (security keys need this name, not 127.0.0.1; Ctrl-C stops it)"
 	$(MANAGE) runserver $(HOST)
 
 clean:

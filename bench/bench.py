@@ -241,7 +241,7 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
     recovering = fx.user("endpoint-recovery", secret=secret, enabled=True)
     recovery_pending = tokens.pending_token(recovering)
     with transaction.atomic():
-        recovery_code = services._replace_recovery_codes(recovering)[-1]
+        recovery_code = services.replace_recovery_codes(recovering)[-1]
     turning_on = fx.user("endpoint-turn-on", secret=secret)
     turn_on_access = tokens.full_tokens(turning_on, ["pwd"])["access"]
     generate_access = tokens.full_tokens(fx.user("endpoint-generate"), ["pwd"])["access"]

@@ -9,6 +9,7 @@ the rules hold for any number of concurrent requests and server processes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from .conf import twofactor_settings
 from .exceptions import AlreadyEnabled, Blocked, InvalidCode, LockedOut, NotEnabled
+from .methods.webauthn.models import WebAuthnCredential
 from .models import RecoveryCode
 
 
@@ -63,64 +65,119 @@ def refuse_by_current_state(user: Any, *, enabled: bool) -> NoReturn:
 def accept_step(user: Any, step: int | None, *, enabling: bool = False) -> bool:
     """Record ``step`` as used, only if no equal or later step was used before.
 
-    ``enabling``: this is turn-on's first code, which also switches 2FA on,
-    and only against the very secret the code was checked with (a concurrent
-    generate replaces it). It raises the epoch: tokens issued before are void.
+    ``enabling``: this is turn-on's first code, which makes TOTP one of the
+    user's methods, and only against the very secret the code was checked
+    with (a concurrent generate replaces it). Where it is the first method it
+    switches 2FA on and raises the epoch: tokens issued before are void.
+    Otherwise (a WebAuthn user adding an app) the step may not be set yet:
+    a secret with no accepted step is not a method.
     """
     if step is None:
         return False
-    condition = _usable(timezone.now(), enabled=not enabling) & (
-        Q(two_factor_last_step__isnull=True) | Q(two_factor_last_step__lt=step)
-    )
+    first_method = enabling and not user.two_factor_enabled
+    condition = _usable(timezone.now(), enabled=not first_method)
     changes: dict[str, Any] = {
         "two_factor_last_step": step,
         "two_factor_failed_attempts": 0,
         "two_factor_locked_until": None,
     }
     if enabling:
-        condition &= Q(two_factor_secret=user.two_factor_secret)
+        condition &= Q(two_factor_secret=user.two_factor_secret, two_factor_last_step__isnull=True)
+    else:
+        condition &= Q(two_factor_last_step__lt=step)
+    if first_method:
         changes["two_factor_enabled"] = True
-    epoch = {"two_factor_epoch": F("two_factor_epoch") + 1} if enabling else {}
+    epoch = {"two_factor_epoch": F("two_factor_epoch") + 1} if first_method else {}
     if user_row(user).filter(condition).update(**changes, **epoch) != 1:
         return False
     for name, value in changes.items():
         setattr(user, name, value)
-    if enabling:
+    if first_method:
         user.two_factor_epoch += 1
     return True
 
 
-class _WrongRecoveryCode(Exception):
-    pass
+def switch_on(user: Any) -> bool:
+    """2FA on with a first method other than TOTP (a new security key): the epoch rises.
+
+    Call inside the transaction that stores the method, so both or neither
+    happen; ``False`` if 2FA was switched on meanwhile, or a lock holds.
+    """
+    changes = {"two_factor_enabled": True, "two_factor_failed_attempts": 0}
+    updated = (
+        user_row(user)
+        .filter(_usable(timezone.now(), enabled=False))
+        .update(**changes, two_factor_locked_until=None, two_factor_epoch=F("two_factor_epoch") + 1)
+    )
+    if updated != 1:
+        return False
+    user.two_factor_enabled = True
+    user.two_factor_failed_attempts = 0
+    user.two_factor_locked_until = None
+    user.two_factor_epoch += 1
+    return True
+
+
+class _Lost(Exception):
+    """A concurrent request spent the credential first: roll back the reset."""
+
+
+def _spend_with_reset(user: Any, spend: Callable[[], int]) -> bool:
+    """Reset the failure count and run ``spend`` (a conditional ``UPDATE``) together.
+
+    The user row is updated first: that takes its lock and checks that 2FA
+    is on and not locked in the same statement, so a credential is refused
+    while a concurrent wrong guess locks the user. ``spend`` returns its row
+    count; anything but 1 means another request won, and the reset is undone.
+    """
+    try:
+        with transaction.atomic():
+            reset = user_row(user).filter(_usable(timezone.now(), enabled=True))
+            if not reset.update(two_factor_failed_attempts=0, two_factor_locked_until=None):
+                refuse_by_current_state(user, enabled=True)
+            if spend() != 1:
+                raise _Lost
+    except _Lost:
+        return False
+    user.two_factor_failed_attempts = 0
+    user.two_factor_locked_until = None
+    return True
 
 
 def spend_recovery_code(user: Any, canonical: str) -> bool:
     """Mark the code used if it is the user's and unused; reset the count.
 
     The code's row is found first, outside the transaction, so the one key
-    derivation that costs holds no lock. The user row is then updated: that
-    takes its lock and checks that 2FA is on and not locked in the same
-    statement, so a recovery code is refused while a concurrent wrong guess
-    locks the user. The code is spent by primary key only while still unused,
-    so of concurrent requests with one code exactly one spends it.
+    derivation that costs holds no lock. The code is then spent by primary
+    key only while still unused, so of concurrent requests with one code
+    exactly one spends it.
     """
     row = RecoveryCode.objects.unused().matching(user, canonical)
     if row is None:
         return False
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            reset = user_row(user).filter(_usable(now, enabled=True))
-            if not reset.update(two_factor_failed_attempts=0, two_factor_locked_until=None):
-                refuse_by_current_state(user, enabled=True)
-            spent = RecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
-            if spent != 1:
-                raise _WrongRecoveryCode  # rolls the reset back
-    except _WrongRecoveryCode:
-        return False
-    user.two_factor_failed_attempts = 0
-    user.two_factor_locked_until = None
-    return True
+    return _spend_with_reset(
+        user,
+        lambda: RecoveryCode.objects.filter(pk=row.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        ),
+    )
+
+
+def accept_assertion(user: Any, credential_pk: Any, sign_count: int, *, backed_up: bool) -> bool:
+    """Record a WebAuthn key's new signature counter; reset the count.
+
+    Only while the stored counter is still below the new one (or both are
+    0: keys without a counter report 0 each time), so of two assertions with
+    the same counter only one is accepted, and a key that reports a counter
+    going backwards (a clone) is refused even against a concurrent request.
+    """
+    counter = Q(sign_count__lt=sign_count) if sign_count else Q(sign_count=0)
+    return _spend_with_reset(
+        user,
+        lambda: WebAuthnCredential.objects.filter(counter, pk=credential_pk, user=user).update(
+            sign_count=sign_count, backed_up=backed_up, last_used_at=timezone.now()
+        ),
+    )
 
 
 def lockout_delay(failures: int) -> timedelta:

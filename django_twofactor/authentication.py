@@ -61,6 +61,22 @@ class PendingTokenAuthentication(TwoFactorJWTAuthentication):
             ) from exc
 
 
+class PendingOrAccessAuthentication(TwoFactorJWTAuthentication):
+    """A pending token or a full access token: for what both steps share (a WebAuthn
+    challenge for ``2fa/authenticate/`` or for ``2fa/verify/``).
+
+    One class, not two in ``authentication_classes``: DRF stops at the first
+    class that refuses a token, so a pending-only class would refuse every
+    access token before the second class saw it.
+    """
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        try:
+            return PendingToken(raw_token)  # type: ignore[arg-type]  # as above
+        except TokenError:
+            return super().get_validated_token(raw_token)
+
+
 def live_owner(payload: Mapping[str, Any]) -> Any | None:
     """The user a token names, if they still exist and may log in; otherwise None.
 

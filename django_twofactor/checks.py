@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from ipaddress import ip_address
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import AppConfig, apps
 from django.conf import settings
@@ -21,6 +23,7 @@ from .authentication import TwoFactorJWTAuthentication
 from .conf import DEFAULTS, LOGIN_SCOPE, jwt_settings
 from .lifecycle import STATE_CLAIM
 from .methods.totp.algorithm import DIGESTS
+from .methods.webauthn.relying_party import Origin, host_within
 from .models import TwoFactorMixin
 from .permissions import IsTwoFactorAuthenticated
 from .policy import NAMED as NAMED_POLICIES
@@ -96,6 +99,32 @@ def _enrolment_policy(value: Any) -> bool:
         return False
 
 
+def _rp_id(value: Any) -> bool:
+    """A host name, as WebAuthn takes it: no scheme, port or path; not an IP address."""
+    if value is None:
+        return True
+    if not isinstance(value, str) or not value or value != value.lower().strip("."):
+        return False
+    try:
+        ip_address(value)
+    except ValueError:
+        return all(label and len(label) <= 63 for label in value.split(".")) and (
+            urlsplit(f"//{value}").hostname == value
+        )
+    return False
+
+
+def _origins(value: Any) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    try:
+        return all(isinstance(v, str) and Origin.parse(v).secure for v in value)
+    except ValueError:
+        return False
+
+
 _LATER_RULES: list[tuple[str, Callable[[Any], bool], str, str]] = [
     (
         "FAILURE_LIMIT",
@@ -114,6 +143,25 @@ _LATER_RULES: list[tuple[str, Callable[[Any], bool], str, str]] = [
         _positive_timedelta,
         "a positive timedelta",
         "django_twofactor.E020",
+    ),
+    (
+        "WEBAUTHN_RP_ID",
+        _rp_id,
+        'None (the request\'s host), or a host name such as "example.com": no scheme or port',
+        "django_twofactor.E021",
+    ),
+    (
+        "WEBAUTHN_RP_NAME",
+        lambda v: v is None or (isinstance(v, str) and v.strip() != ""),
+        "None (ISSUER_NAME), or a non-empty string",
+        "django_twofactor.E022",
+    ),
+    (
+        "WEBAUTHN_ORIGINS",
+        _origins,
+        "None (the request's origin), or a non-empty list of origins such as "
+        '"https://example.com" or "http://localhost:*" (any port); only localhost may use http',
+        "django_twofactor.E023",
     ),
 ]
 _VALUE_RULES += [(key, valid, expected) for key, valid, expected, _ in _LATER_RULES]
@@ -152,6 +200,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> li
                 id="django_twofactor.E015",
             )
         )
+    messages += _origins_within_rp_id(configured)
     unknown = sorted(set(configured) - set(DEFAULTS))
     if unknown:
         messages.append(
@@ -162,6 +211,24 @@ def check_settings(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> li
             )
         )
     return messages
+
+
+def _origins_within_rp_id(configured: dict[str, Any]) -> list[CheckMessage]:
+    """E024: a browser refuses an RP ID that is not the origin's host or a parent of it."""
+    rp_id, origins = configured.get("WEBAUTHN_RP_ID"), configured.get("WEBAUTHN_ORIGINS")
+    if rp_id is None or origins is None or not (_rp_id(rp_id) and _origins(origins)):
+        return []
+    outside = [o for o in origins if not host_within(Origin.parse(o).host, rp_id)]
+    if not outside:
+        return []
+    return [
+        Error(
+            f"TWO_FACTOR['WEBAUTHN_ORIGINS'] has origins outside WEBAUTHN_RP_ID {rp_id!r}: "
+            f"{', '.join(outside)}.",
+            hint="Each origin's host must be the RP ID or a subdomain of it.",
+            id="django_twofactor.E024",
+        )
+    ]
 
 
 @register(Tags.models)

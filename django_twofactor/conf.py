@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "ENCRYPTION_KEYS": None,
     "RECENT_AUTHENTICATION": timedelta(minutes=5),
     "REQUIRED": None,
+    "WEBAUTHN_RP_ID": None,
+    "WEBAUTHN_RP_NAME": None,
+    "WEBAUTHN_ORIGINS": None,
 }
 
 
@@ -101,6 +104,24 @@ class TwoFactorSettings:
     @property
     def REQUIRED(self) -> str | None:
         value: str | None = self._get("REQUIRED")
+        return value
+
+    @property
+    def WEBAUTHN_RP_ID(self) -> str | None:
+        """``None``: the request's host name."""
+        value: str | None = self._get("WEBAUTHN_RP_ID")
+        return value
+
+    @property
+    def WEBAUTHN_RP_NAME(self) -> str | None:
+        """``None``: ``ISSUER_NAME``."""
+        value: str | None = self._get("WEBAUTHN_RP_NAME")
+        return value
+
+    @property
+    def WEBAUTHN_ORIGINS(self) -> Sequence[str] | None:
+        """``None``: the request's own origin."""
+        value: Sequence[str] | None = self._get("WEBAUTHN_ORIGINS")
         return value
 
     @property

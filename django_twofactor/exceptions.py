@@ -38,6 +38,11 @@ class NotEnabled(Conflict):
     default_code = "two_factor_not_enabled"
 
 
+class NoSecurityKey(Conflict):
+    default_detail = _("No security key is registered for this account.")
+    default_code = "two_factor_no_security_key"
+
+
 class SetupNotStarted(Conflict):
     default_detail = _("Generate a secret before turning two-factor authentication on.")
     default_code = "two_factor_setup_not_started"
@@ -123,8 +128,15 @@ class BlacklistUnavailable(APIException):
 
 
 class InvalidCode(ValidationError):
-    def __init__(self) -> None:
-        super().__init__({"code": [_("The code is wrong or was already used.")]}, "invalid_code")
+    """400 on the field that carried the second factor: ``code`` or ``credential``."""
+
+    def __init__(self, field: str = "code") -> None:
+        if field == "code":
+            message, code = _("The code is wrong or was already used."), "invalid_code"
+        else:
+            message = _("The security key's answer is not valid, expired or was already used.")
+            code = "invalid_credential"
+        super().__init__({field: [message]}, code)
 
 
 def add_error_code(response: Response | None) -> Response | None:

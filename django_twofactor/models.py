@@ -10,6 +10,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .methods.recovery import codes as recovery
+from .methods.webauthn.models import WebAuthnChallenge, WebAuthnCredential
+
+__all__ = ["RecoveryCode", "TwoFactorMixin", "WebAuthnChallenge", "WebAuthnCredential"]
 
 
 class TwoFactorMixin(models.Model):

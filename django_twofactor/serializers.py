@@ -17,8 +17,12 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .authentication import current_owner, no_active_account
-from .codes import SubmittedCode, classify
+from .codes import WEBAUTHN, SubmittedCode, classify
 from .conf import twofactor_settings
+from .methods.webauthn import available as webauthn_available
+from .methods.webauthn.method import Assertion
+from .methods.webauthn.models import AUTHENTICATION, NAME_MAX_LENGTH, REGISTRATION
+from .methods.webauthn.relying_party import RelyingParty
 
 
 class StrictCharField(serializers.CharField):
@@ -36,14 +40,75 @@ class StrictCharField(serializers.CharField):
         return str(super().to_internal_value(data))
 
 
-class CodeSerializer(serializers.Serializer[Any]):
-    """``{"code"}``: a TOTP code and, where the view allows it, a recovery code."""
+class CredentialField(serializers.Field):  # type: ignore[type-arg]
+    """A WebAuthn response as ``PublicKeyCredential.toJSON()`` gives it, parsed by py_webauthn.
 
-    code = StrictCharField(max_length=64)
+    ``ceremony`` is ``"registration"`` or ``"authentication"``. Anything that
+    is not such a JSON object is a 400 ``malformed_credential``; whether it is
+    a valid signature is for the services to say.
+    """
+
+    default_error_messages = {
+        "malformed_credential": _(
+            "Not a WebAuthn credential as PublicKeyCredential.toJSON() gives it."
+        ),
+        "unavailable": _("Security keys are not available on this server."),
+    }
+
+    def __init__(self, *, ceremony: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ceremony = ceremony
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not webauthn_available():
+            self.fail("unavailable")
+        from .methods.webauthn import ceremonies
+
+        parse = (
+            ceremonies.parse_registration
+            if self.ceremony == REGISTRATION
+            else ceremonies.parse_authentication
+        )
+        try:
+            return parse(data)
+        except ceremonies.Refused:
+            self.fail("malformed_credential")
+
+    def to_representation(self, value: Any) -> Any:  # pragma: no cover  # input only
+        return value
+
+
+class CodeSerializer(serializers.Serializer[Any]):
+    """``{"code"}``: a TOTP code and, where the view allows it, a recovery code;
+    or ``{"credential"}``: a WebAuthn assertion (``AuthenticationResponseJSON``).
+
+    ``validated_data["code"]`` is the ``SubmittedCode`` either way.
+    """
+
+    code = StrictCharField(max_length=64, required=False)
+    credential = CredentialField(ceremony=AUTHENTICATION, required=False)
+
+    default_error_messages = {
+        "both": _("Send a code or a security key's credential, not both."),
+    }
 
     def __init__(self, *args: Any, allow_recovery: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allow_recovery = allow_recovery
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "credential" in attrs:
+            if "code" in attrs:
+                raise serializers.ValidationError(
+                    {"credential": [self.error_messages["both"]]}, "both"
+                )
+            rp = RelyingParty.for_request(self.context["request"])
+            return {"code": SubmittedCode(WEBAUTHN, Assertion(attrs["credential"], rp))}
+        if "code" not in attrs:
+            raise serializers.ValidationError(
+                {"code": [self.fields["code"].error_messages["required"]]}, "required"
+            )
+        return attrs
 
     def validate_code(self, value: str) -> SubmittedCode:
         digits = twofactor_settings.DIGITS
@@ -56,6 +121,24 @@ class CodeSerializer(serializers.Serializer[Any]):
             else _("Enter the %(digits)d-digit code from your app.")
         )
         raise serializers.ValidationError(message % {"digits": digits}, code="malformed_code")
+
+
+class KeyNameField(StrictCharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=NAME_MAX_LENGTH, **kwargs)
+
+
+class RegistrationSerializer(serializers.Serializer[Any]):
+    """``{"credential": RegistrationResponseJSON, "name"}``."""
+
+    credential = CredentialField(ceremony=REGISTRATION)
+    name = KeyNameField(required=False, default=_("Security key"))
+
+
+class RenameSerializer(serializers.Serializer[Any]):
+    """``{"name"}``: a security key's new name."""
+
+    name = KeyNameField()
 
 
 class LoginSerializer(serializers.Serializer[Any]):

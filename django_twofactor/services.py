@@ -15,13 +15,13 @@ from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
 from . import attempts, crypto, lifecycle, methods, policy, signals
-from .codes import RECOVERY, SubmittedCode
+from .codes import RECOVERY, TOTP, WEBAUTHN, SubmittedCode
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import (
     AlreadyEnabled,
@@ -33,7 +33,7 @@ from .exceptions import (
 from .methods.recovery import codes as recovery
 from .methods.totp import algorithm as totp
 from .methods.totp import method as totp_method
-from .models import RecoveryCode
+from .models import RecoveryCode, WebAuthnChallenge, WebAuthnCredential
 from .tokens import (
     PASSWORD,
     full_tokens,
@@ -81,14 +81,19 @@ def log_in(request: HttpRequest, credentials: dict[str, str]) -> dict[str, Any]:
 
 
 def begin_setup(user: Any) -> Setup:
-    """Store a fresh secret (encrypted) and return it for the user's app once."""
-    if user.two_factor_enabled:
+    """Store a fresh secret (encrypted) and return it for the user's app once.
+
+    Also for a user whose 2FA is on with security keys only: TOTP is not one
+    of their methods until turn-on accepts a code of this secret.
+    """
+    if totp_method.is_on(user):
         raise AlreadyEnabled
     secret = totp.new_secret()
     ciphertext = crypto.encrypt(secret)
+    totp_off = Q(two_factor_enabled=False) | Q(two_factor_last_step__isnull=True)
     if (
         not attempts.user_row(user)
-        .filter(two_factor_enabled=False)
+        .filter(totp_off)
         .update(two_factor_secret=ciphertext, two_factor_last_step=None)
     ):
         raise AlreadyEnabled
@@ -101,19 +106,26 @@ def begin_setup(user: Any) -> Setup:
 def enable(
     user: Any, code: SubmittedCode, previous_methods: list[str], request: Any = None
 ) -> dict[str, Any]:
-    if user.two_factor_enabled:
+    """TOTP on: as the first method (2FA on, the epoch raised) or beside security keys.
+
+    Either way the response holds a new set of recovery codes (the old set,
+    if any, stops working) and fresh tokens.
+    """
+    if totp_method.is_on(user):
         raise AlreadyEnabled
     if not user.two_factor_secret:
         raise SetupNotStarted
+    first_method = not user.two_factor_enabled
     attempts.ensure_not_locked(user)
     step = totp_method.matching_step(user, code.value)
     with transaction.atomic():
         won = attempts.accept_step(user, step, enabling=True)
-        codes = _replace_recovery_codes(user) if won else []
+        codes = replace_recovery_codes(user) if won else []
     if not won:
-        _record_failure(user, request, enabled=False)
+        _record_failure(user, request, enabled=not first_method)
         raise InvalidCode
-    signals.send_on_commit(signals.two_factor_enabled, user, request)
+    if first_method:
+        signals.send_on_commit(signals.two_factor_enabled, user, request)
     amr = merge_methods(previous_methods, totp_method.AMR)
     return {"recovery_codes": codes, **full_tokens(user, amr)}
 
@@ -135,24 +147,24 @@ def step_up(
     user: Any, code: SubmittedCode, previous_methods: list[str], request: Any = None
 ) -> dict[str, str]:
     """Full token + valid code: fresh tokens whose ``auth_time`` is now (RFC 9470)."""
-    method = verify(user, code, request)
-    return full_tokens(user, merge_methods(previous_methods, methods.for_kind(method).AMR))
+    amr = verify(user, code, request)
+    return full_tokens(user, merge_methods(previous_methods, amr))
 
 
 def disable(user: Any, code: SubmittedCode, request: Any = None) -> None:
     verify(user, code, request)
-    _clear(user)
+    clear(user)
     signals.send_on_commit(signals.two_factor_disabled, user, request)
 
 
 def reset(user: Any, request: Any = None, by: Any = None) -> None:
     """Turn 2FA off without a code: for a user who lost their device."""
-    _clear(user)
+    clear(user)
     signals.send_on_commit(signals.two_factor_reset, user, request, by=by)
 
 
-def _clear(user: Any) -> None:
-    """Everything off, and every token and verified session of the user void."""
+def clear(user: Any) -> None:
+    """Every method off, and every token and verified session of the user void."""
     with transaction.atomic():
         attempts.user_row(user).update(
             two_factor_enabled=False,
@@ -163,6 +175,8 @@ def _clear(user: Any) -> None:
             two_factor_epoch=F("two_factor_epoch") + 1,
         )
         RecoveryCode.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
+        WebAuthnChallenge.objects.filter(user=user).delete()
     user.two_factor_epoch += 1
     user.two_factor_enabled = False
     user.two_factor_secret = ""
@@ -174,42 +188,46 @@ def _clear(user: Any) -> None:
 def regenerate_recovery_codes(user: Any, code: SubmittedCode, request: Any = None) -> list[str]:
     verify(user, code, request)
     with transaction.atomic():
-        codes = _replace_recovery_codes(user)
+        codes = replace_recovery_codes(user)
     signals.send_on_commit(signals.recovery_codes_regenerated, user, request)
     return codes
 
 
 def status(user: Any) -> dict[str, Any]:
-    remaining = (
-        RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
-        if user.two_factor_enabled
-        else 0
-    )
-    return {"enabled": bool(user.two_factor_enabled), "recovery_codes_remaining": remaining}
+    """``methods``: the ones that can answer at the second step (recovery codes serve all)."""
+    if not user.two_factor_enabled:
+        return {"enabled": False, "recovery_codes_remaining": 0, "methods": []}
+    remaining = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+    on = [TOTP] if totp_method.is_on(user) else []
+    if WebAuthnCredential.objects.filter(user=user).exists():
+        on.append(WEBAUTHN)
+    return {"enabled": True, "recovery_codes_remaining": remaining, "methods": on}
 
 
-def verify(user: Any, code: SubmittedCode, request: Any = None) -> str:
-    """Accept ``code`` exactly once for a user with 2FA on; return its kind.
+def verify(user: Any, code: SubmittedCode, request: Any = None) -> tuple[str, ...]:
+    """Accept ``code`` exactly once for a user with 2FA on; return the ``amr`` it adds.
 
-    A wrong, replayed or concurrently spent code counts as a failure.
+    A wrong, replayed or concurrently spent code (or assertion) counts as a failure.
     """
     if not user.two_factor_enabled:
         raise NotEnabled
     attempts.ensure_not_locked(user)
-    if not methods.for_kind(code.kind).verify(user, code.value):
+    method = methods.for_kind(code.kind)
+    amr: tuple[str, ...] | None = method.verify(user, code.value)
+    if amr is None:
         _record_failure(user, request)
-        raise InvalidCode
+        raise InvalidCode(method.FIELD)
     signals.send_on_commit(signals.code_verified, user, request, method=code.kind)
     if code.kind == RECOVERY:
         remaining = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
         signals.send_on_commit(signals.recovery_code_used, user, request, remaining=remaining)
-    return code.kind
+    return amr
 
 
 # State changes ---------------------------------------------------------------
 
 
-def _replace_recovery_codes(user: Any) -> list[str]:
+def replace_recovery_codes(user: Any) -> list[str]:
     """Call inside a transaction: the old set and the new one never coexist.
 
     The derivations (one a code, ``recovery.ITERATIONS``) come before the

@@ -18,6 +18,9 @@ AUTH_TIME = "auth_time"
 PASSWORD = "pwd"  # noqa: S105  # RFC 8176 method names, not secrets
 MULTI_FACTOR = "mfa"
 ONE_TIME_PASSWORD = "otp"  # noqa: S105
+HARDWARE_KEY = "hwk"  # proof of possession of a hardware-bound key
+SOFTWARE_KEY = "swk"  # ... of a key that leaves the device (a synced passkey)
+USER_PRESENCE = "user"  # the authenticator's test that a person is there
 
 
 class _PendingLifetime:

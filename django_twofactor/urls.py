@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .methods import webauthn
 
 app_name = "django_twofactor"
 
@@ -18,3 +19,22 @@ urlpatterns = [
     path("2fa/turn-off/", views.TurnOffView.as_view(), name="turn-off"),
     path("2fa/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),
 ]
+
+if webauthn.available():  # the webauthn extra
+    from . import views_webauthn as keys
+
+    urlpatterns += [
+        path("2fa/webauthn/", keys.KeysView.as_view(), name="webauthn-keys"),
+        path("2fa/webauthn/<int:pk>/", keys.KeyView.as_view(), name="webauthn-key"),
+        path(
+            "2fa/webauthn/register/options/",
+            keys.RegisterOptionsView.as_view(),
+            name="webauthn-register-options",
+        ),
+        path("2fa/webauthn/register/", keys.RegisterView.as_view(), name="webauthn-register"),
+        path(
+            "2fa/webauthn/authenticate/options/",
+            keys.AuthenticateOptionsView.as_view(),
+            name="webauthn-authenticate-options",
+        ),
+    ]

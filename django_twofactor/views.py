@@ -70,7 +70,10 @@ class TwoFactorAPIView(TwoFactorBaseView):
     permission_classes = [IsTwoFactorAuthenticated]
 
     def code(self, request: Request, *, allow_recovery: bool) -> SubmittedCode:
-        serializer = CodeSerializer(data=request.data, allow_recovery=allow_recovery)
+        """``{"code"}`` or ``{"credential"}`` (a WebAuthn assertion), classified."""
+        serializer = CodeSerializer(
+            data=request.data, allow_recovery=allow_recovery, context={"request": request._request}
+        )
         serializer.is_valid(raise_exception=True)
         code: SubmittedCode = serializer.validated_data["code"]
         return code
@@ -151,14 +154,18 @@ class GenerateView(TwoFactorAPIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class TurnOnView(TwoFactorAPIView):
-    """Needs a recent authentication (OWASP ASVS 5.0 7.5.1): ``RECENT_AUTHENTICATION``."""
+def ensure_recently_authenticated(request: Request) -> None:
+    """Changing the account's methods needs a recent authentication (OWASP ASVS 5.0
+    7.5.1): ``RECENT_AUTHENTICATION``, else the RFC 9470 challenge."""
+    max_age = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
+    ensure_recent_authentication(request, max_age)
 
+
+class TurnOnView(TwoFactorAPIView):
     two_factor_setup_allowed = True
 
     def post(self, request: Request) -> Response:
-        max_age = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
-        ensure_recent_authentication(request, max_age)
+        ensure_recently_authenticated(request)
         code = self.code(request, allow_recovery=False)
         return Response(
             services.enable(request.user, code, methods_of(request.auth), request._request)

@@ -122,3 +122,23 @@ def _cheap_recovery_code_hashing(monkeypatch):
     from django_twofactor.methods.recovery.codes import RecoveryCodeHasher
 
     monkeypatch.setattr(RecoveryCodeHasher, "iterations", 1)
+
+
+@pytest.fixture
+def keyed(plain, api, clock):
+    """2FA on with one security key and nothing else: the first key turned it on."""
+    from tests.webauthn_authenticator import SoftAuthenticator
+    from tests.webauthn_helpers import KeyAccount, register
+
+    authenticator = SoftAuthenticator()
+    response = register(api, plain.tokens["access"], authenticator)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    plain.user.refresh_from_db()
+    return KeyAccount(
+        user=plain.user,
+        authenticator=authenticator,
+        key_id=body["id"],
+        recovery_codes=body["recovery_codes"],
+        tokens={"access": body["access"], "refresh": body["refresh"]},
+    )

@@ -50,6 +50,7 @@ def test_a_totp_code_replaces_the_whole_set(enabled, api, clock):
     assert api.get(STATUS, **bearer(enabled.tokens["access"])).json() == {
         "enabled": True,
         "recovery_codes_remaining": 10,
+        "methods": ["totp"],
     }
 
 

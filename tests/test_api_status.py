@@ -27,7 +27,7 @@ def status(api, token):
     response = api.get(STATUS, **bearer(token))
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"enabled", "recovery_codes_remaining"}
+    assert set(body) == {"enabled", "recovery_codes_remaining", "methods"}
     assert type(body["enabled"]) is bool
     assert type(body["recovery_codes_remaining"]) is int
     return body
@@ -38,12 +38,16 @@ def test_status_while_off(state, api, clock, request):
     account = request.getfixturevalue(state)
     with only_counter_changes(account.user):
         body = status(api, account.tokens["access"])
-    assert body == {"enabled": False, "recovery_codes_remaining": 0}
+    assert body == {"enabled": False, "recovery_codes_remaining": 0, "methods": []}
 
 
 def test_status_while_on_counts_unused_recovery_codes(enabled, api, clock):
     access = enabled.tokens["access"]
-    assert status(api, access) == {"enabled": True, "recovery_codes_remaining": 10}
+    assert status(api, access) == {
+        "enabled": True,
+        "recovery_codes_remaining": 10,
+        "methods": ["totp"],
+    }
     for remaining, code in [(9, enabled.recovery_codes[0]), (8, enabled.recovery_codes[5])]:
         assert post_code(api, AUTHENTICATE, pending_login(api), code).status_code == 200
         assert status(api, enabled.tokens["access"])["recovery_codes_remaining"] == remaining

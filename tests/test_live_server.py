@@ -53,4 +53,8 @@ def test_simultaneous_requests_all_succeed(live_server, enabled):
             if path == ME:
                 assert body["username"] == "alice"
             else:
-                assert body == {"enabled": True, "recovery_codes_remaining": 10}
+                assert body == {
+                    "enabled": True,
+                    "recovery_codes_remaining": 10,
+                    "methods": ["totp"],
+                }

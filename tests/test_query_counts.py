@@ -204,9 +204,10 @@ def test_turn_on(set_up, api, django_assert_num_queries):
     assert len(response.json()["recovery_codes"]) == 10
 
 
-@pytest.mark.parametrize(("state", "queries"), [("plain", 0), ("enabled", 1)])
+@pytest.mark.parametrize(("state", "queries"), [("plain", 0), ("enabled", 2)])
 def test_status(request, api, state, queries, django_assert_num_queries):
-    """Counting remaining recovery codes is the only query beyond the user row."""
+    """With 2FA on: counting the remaining recovery codes, and whether a security key
+    is among the methods."""
     account = request.getfixturevalue(state)
     with django_assert_num_queries(AUTHENTICATED_USER + queries):
         response = api.get(STATUS, **bearer(account.tokens["access"]))
@@ -214,8 +215,9 @@ def test_status(request, api, state, queries, django_assert_num_queries):
 
 
 def test_turn_off(enabled, api, django_assert_num_queries):
-    """Accept the code, then clear the row and the recovery codes together."""
-    with django_assert_num_queries(AUTHENTICATED_USER + 1 + SAVEPOINT + 2):
+    """Accept the code, then clear the row, the recovery codes, the security keys and
+    their challenges together."""
+    with django_assert_num_queries(AUTHENTICATED_USER + 1 + SAVEPOINT + 4):
         response = api.post(
             TURN_OFF, {"code": now_code(enabled)}, format="json", **bearer(enabled.tokens["access"])
         )

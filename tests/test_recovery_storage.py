@@ -22,6 +22,7 @@ from django_twofactor import attempts, crypto, exceptions, services
 from django_twofactor.codes import RECOVERY, SubmittedCode
 from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.models import RecoveryCode
+from django_twofactor.tokens import MULTI_FACTOR
 from tests.conftest import make_user
 
 KEYED = "0f" + "a" * 62
@@ -75,13 +76,13 @@ def test_production_cost_is_pinned(monkeypatch):
 
 
 def test_right_code_costs_one_derivation(enabled, derivations):
-    assert services.verify(enabled.user, rec(enabled.recovery_codes[4])) == RECOVERY
+    assert services.verify(enabled.user, rec(enabled.recovery_codes[4])) == (MULTI_FACTOR,)
     assert len(derivations) == 1
 
 
 def test_a_set_costs_one_derivation_a_code(enabled, derivations):
     with transaction.atomic():
-        codes = services._replace_recovery_codes(enabled.user)
+        codes = services.replace_recovery_codes(enabled.user)
     assert len(derivations) == len(codes) == 10
 
 
@@ -141,7 +142,7 @@ def test_matching_finds_spent_rows_only_when_asked(enabled):
 def test_a_code_is_only_its_owners(enabled):
     bob = make_user("bob")
     with transaction.atomic():
-        services._replace_recovery_codes(bob)
+        services.replace_recovery_codes(bob)
     for code in enabled.recovery_codes:
         assert RecoveryCode.objects.matching(bob, recovery.canonical(code)) is None
         assert RecoveryCode.objects.matching(enabled.user, recovery.canonical(code)) is not None
@@ -172,8 +173,8 @@ def test_a_lookup_shared_by_chance_still_finds_the_right_row(enabled, derivation
     derivations.clear()
     assert RecoveryCode.objects.matching(enabled.user, recovery.canonical(second)) == rows[1]
     assert len(derivations) == 2  # the first row, then its own
-    assert services.verify(enabled.user, rec(first)) == RECOVERY
-    assert services.verify(enabled.user, rec(second)) == RECOVERY
+    assert services.verify(enabled.user, rec(first)) == (MULTI_FACTOR,)
+    assert services.verify(enabled.user, rec(second)) == (MULTI_FACTOR,)
 
 
 # Key rotation and races ---------------------------------------------------------
@@ -182,7 +183,7 @@ def test_a_lookup_shared_by_chance_still_finds_the_right_row(enabled, derivation
 def test_codes_made_under_a_fallback_key_keep_working(enabled, settings, derivations):
     settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
     settings.SECRET_KEY = NEW_KEY
-    assert services.verify(enabled.user, rec(enabled.recovery_codes[0])) == RECOVERY
+    assert services.verify(enabled.user, rec(enabled.recovery_codes[0])) == (MULTI_FACTOR,)
     # its lookup under the new key may hit another row by chance: 9 in 256
     assert 1 <= len(derivations) <= 2
     settings.SECRET_KEY_FALLBACKS = []
@@ -195,9 +196,9 @@ def test_new_sets_use_the_current_key(enabled, settings):
     settings.SECRET_KEY_FALLBACKS = [old]
     settings.SECRET_KEY = NEW_KEY
     with transaction.atomic():
-        codes = services._replace_recovery_codes(enabled.user)
+        codes = services.replace_recovery_codes(enabled.user)
     settings.SECRET_KEY_FALLBACKS = []
-    assert services.verify(enabled.user, rec(codes[0])) == RECOVERY
+    assert services.verify(enabled.user, rec(codes[0])) == (MULTI_FACTOR,)
 
 
 def test_a_code_spent_between_finding_and_spending_is_refused(enabled, monkeypatch):
@@ -282,7 +283,7 @@ def test_migration_keeps_existing_codes_working(before_conversion, monkeypatch):
         assert keyed not in row.code_hash
         assert (row.used_at is not None) is (code == spent)
     for code in codes[1:]:
-        assert services.verify(user, rec(code)) == RECOVERY
+        assert services.verify(user, rec(code)) == (MULTI_FACTOR,)
     with pytest.raises(exceptions.InvalidCode):
         services.verify(user, rec(spent))
 
@@ -290,7 +291,7 @@ def test_migration_keeps_existing_codes_working(before_conversion, monkeypatch):
 def test_migrating_back_deletes_the_codes(transactional_db):
     user = make_user()
     with transaction.atomic():
-        services._replace_recovery_codes(user)
+        services.replace_recovery_codes(user)
     after = latest()
     try:
         migrate(BEFORE)

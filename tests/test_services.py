@@ -15,6 +15,7 @@ from django_twofactor import attempts, crypto, exceptions, services
 from django_twofactor.codes import RECOVERY, TOTP, SubmittedCode
 from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.models import RecoveryCode
+from django_twofactor.tokens import MULTI_FACTOR, ONE_TIME_PASSWORD
 from tests.conftest import START, code_at, wrong_code
 
 STEP0 = START // 30  # the step of the turn-on code in the ``enabled`` fixture
@@ -51,7 +52,7 @@ def test_turn_on_step_is_stored_and_counts_as_used(enabled):
 
 def test_accepted_step_is_stored_and_cannot_be_replayed(enabled):
     code = totp_code(enabled.secret)
-    assert services.verify(enabled.user, code) == TOTP
+    assert services.verify(enabled.user, code) == (MULTI_FACTOR, ONE_TIME_PASSWORD)
     assert fresh(enabled.user).two_factor_last_step == STEP0 + 1
     with pytest.raises(exceptions.InvalidCode):
         services.verify(enabled.user, code)
@@ -118,7 +119,7 @@ def test_unreadable_secret_is_a_409_not_a_500(enabled):
 
 def test_recovery_code_is_spent_once(enabled, clock):
     code = enabled.recovery_codes[0]
-    assert services.verify(enabled.user, rec(code.upper())) == RECOVERY
+    assert services.verify(enabled.user, rec(code.upper())) == (MULTI_FACTOR,)
     row = RecoveryCode.objects.matching(enabled.user, recovery.canonical(code))
     assert row is not None
     assert row.used_at == timezone.now()
@@ -211,7 +212,7 @@ def test_lockout_then_wait_then_success_resets(enabled, clock):
         services.verify(user, totp_code(enabled.secret))
     assert locked.value.wait == 1
     clock.shift(31)  # 90 s later: a fresh step, lock over
-    assert services.verify(user, totp_code(enabled.secret)) == TOTP
+    assert services.verify(user, totp_code(enabled.secret)) == (MULTI_FACTOR, ONE_TIME_PASSWORD)
     assert raw_row(user, "two_factor_failed_attempts", "two_factor_locked_until") == (0, None)
 
 
@@ -248,16 +249,32 @@ def test_reset_clears_everything(enabled):
 
 
 def test_status(enabled):
-    assert services.status(enabled.user) == {"enabled": True, "recovery_codes_remaining": 10}
+    assert services.status(enabled.user) == {
+        "enabled": True,
+        "recovery_codes_remaining": 10,
+        "methods": ["totp"],
+    }
     services.verify(enabled.user, rec(enabled.recovery_codes[0]))
-    assert services.status(enabled.user) == {"enabled": True, "recovery_codes_remaining": 9}
+    assert services.status(enabled.user) == {
+        "enabled": True,
+        "recovery_codes_remaining": 9,
+        "methods": ["totp"],
+    }
     services.reset(enabled.user)
-    assert services.status(enabled.user) == {"enabled": False, "recovery_codes_remaining": 0}
+    assert services.status(enabled.user) == {
+        "enabled": False,
+        "recovery_codes_remaining": 0,
+        "methods": [],
+    }
 
 
 def test_status_of_a_user_who_never_set_up(db):
     user = get_user_model().objects.create_user("carol", password="x")
-    assert services.status(user) == {"enabled": False, "recovery_codes_remaining": 0}
+    assert services.status(user) == {
+        "enabled": False,
+        "recovery_codes_remaining": 0,
+        "methods": [],
+    }
 
 
 # At rest ----------------------------------------------------------------------
@@ -294,7 +311,8 @@ def test_recovery_codes_stored_as_hashes_only(enabled):
 
 def test_generate_refused_when_turned_on_after_the_request_loaded_the_user(set_up):
     stale = fresh(set_up.user)
-    attempts.user_row(set_up.user).update(two_factor_enabled=True)
+    # what a concurrent turn-on writes: 2FA on, and the step of its code
+    attempts.user_row(set_up.user).update(two_factor_enabled=True, two_factor_last_step=1)
     before = raw_row(set_up.user, "two_factor_secret")
     with pytest.raises(exceptions.AlreadyEnabled):
         services.begin_setup(stale)

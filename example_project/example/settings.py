@@ -159,6 +159,10 @@ SPECTACULAR_SETTINGS = {
 
 TWO_FACTOR = {
     "ISSUER_NAME": "django-twofactor demo",
+    # Security keys: browsers take "localhost" as an RP ID over plain HTTP (not
+    # 127.0.0.1: an IP address is never one), on whatever port the demo runs.
+    "WEBAUTHN_RP_ID": os.environ.get("DJANGO_WEBAUTHN_RP_ID", "localhost"),
+    "WEBAUTHN_ORIGINS": os.environ.get("DJANGO_WEBAUTHN_ORIGINS", "http://localhost:*").split(","),
 }
 
 LOGGING = {

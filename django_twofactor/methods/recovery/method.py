@@ -9,9 +9,15 @@ from ...codes import RECOVERY
 from ...tokens import MULTI_FACTOR
 
 KIND = RECOVERY
+FIELD = "code"
 AMR = (MULTI_FACTOR,)
 
 
-def verify(user: Any, value: str) -> bool:
+def begin(user: Any, request: Any) -> None:
+    """Nothing to send first: the user has the code on paper."""
+    return None
+
+
+def verify(user: Any, value: str) -> tuple[str, ...] | None:
     """``value`` is the canonical code (``codes.normalize``)."""
-    return attempts.spend_recovery_code(user, value)
+    return AMR if attempts.spend_recovery_code(user, value) else None
