@@ -69,9 +69,13 @@ def _parsed(parse: Any, data: Any) -> Any:
     if not isinstance(data, dict):
         raise Refused("not a JSON object")
     try:
-        return parse(data)
+        parsed = parse(data)
     except Exception as exc:  # bad base64, wrong types: malformed input
         raise Refused(str(exc)) from exc
+    # base64url decoding skips stray characters: "id" must be "rawId", exactly.
+    if not parsed.raw_id or bytes_to_base64url(parsed.raw_id) != parsed.id:
+        raise Refused("id and rawId differ")
+    return parsed
 
 
 def credential_id_hash(credential_id: bytes) -> str:
