@@ -48,6 +48,19 @@ def test_the_example_settings_pass_every_check():
         ("CLAIM", "2fa_state", "django_twofactor.E009"),
         ("FAILURE_LIMIT", 0, "django_twofactor.E017"),
         ("FAILURE_LIMIT", "100", "django_twofactor.E017"),
+        ("WEBAUTHN_RP_ID", "https://example.com", "django_twofactor.E021"),
+        ("WEBAUTHN_RP_ID", "example.com:443", "django_twofactor.E021"),
+        ("WEBAUTHN_RP_ID", "Example.com", "django_twofactor.E021"),
+        ("WEBAUTHN_RP_ID", "127.0.0.1", "django_twofactor.E021"),
+        ("WEBAUTHN_RP_ID", "", "django_twofactor.E021"),
+        ("WEBAUTHN_RP_ID", "a..b", "django_twofactor.E021"),
+        ("WEBAUTHN_RP_NAME", " ", "django_twofactor.E022"),
+        ("WEBAUTHN_ORIGINS", "https://example.com", "django_twofactor.E023"),
+        ("WEBAUTHN_ORIGINS", [], "django_twofactor.E023"),
+        ("WEBAUTHN_ORIGINS", ["http://example.com"], "django_twofactor.E023"),
+        ("WEBAUTHN_ORIGINS", ["https://example.com/login"], "django_twofactor.E023"),
+        ("WEBAUTHN_ORIGINS", ["example.com"], "django_twofactor.E023"),
+        ("WEBAUTHN_ORIGINS", ["https://example.com:99999"], "django_twofactor.E023"),
     ],
 )
 def test_bad_values_are_errors(key, value, check_id):
@@ -68,6 +81,24 @@ def test_good_non_default_values_pass():
     }
     with override_settings(TWO_FACTOR=good):
         assert checks.check_settings(None) == []
+
+
+def test_webauthn_settings_that_fit_together_pass():
+    good = {
+        "WEBAUTHN_RP_ID": "example.com",
+        "WEBAUTHN_RP_NAME": "Example",
+        "WEBAUTHN_ORIGINS": ["https://example.com", "https://app.example.com:8443"],
+    }
+    with override_settings(TWO_FACTOR=good):
+        assert checks.check_settings(None) == []
+
+
+def test_an_origin_outside_the_rp_id_is_an_error():
+    bad = {"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGINS": ["https://example.org"]}
+    with override_settings(TWO_FACTOR=bad):
+        messages = checks.check_settings(None)
+    assert ids(messages) == ["django_twofactor.E024"]
+    assert "https://example.org" in messages[0].msg
 
 
 def test_settings_not_a_dict():

@@ -25,6 +25,9 @@ DOCUMENTED = {
     "ENCRYPTION_KEYS": None,
     "RECENT_AUTHENTICATION": timedelta(minutes=5),
     "REQUIRED": None,
+    "WEBAUTHN_RP_ID": None,
+    "WEBAUTHN_RP_NAME": None,
+    "WEBAUTHN_ORIGINS": None,
 }
 
 
