@@ -83,3 +83,58 @@ def tab(chromium, live_server) -> Any:
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / name, full_page=True)
+
+
+class VirtualAuthenticator:
+    """Chromium's virtual authenticator for one tab, through the DevTools WebAuthn domain.
+
+    A USB CTAP2 key with user verification that answers at once, as a person
+    touching it would: the page's own ``navigator.credentials`` calls reach it
+    unchanged, so the test drives the same code a real key does.
+    """
+
+    OPTIONS = {
+        "protocol": "ctap2",
+        "transport": "usb",
+        "hasResidentKey": False,
+        "hasUserVerification": True,
+        "isUserVerified": True,
+        "automaticPresenceSimulation": True,
+    }
+
+    def __init__(self, page: Any) -> None:
+        self.session = page.context.new_cdp_session(page)
+        self.session.send("WebAuthn.enable")
+        self.id = self._add()
+
+    def _add(self) -> str:
+        added = self.session.send("WebAuthn.addVirtualAuthenticator", {"options": self.OPTIONS})
+        return str(added["authenticatorId"])
+
+    def replace(self) -> None:
+        """Unplug this key and plug in a fresh one that holds no credential."""
+        self.session.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": self.id})
+        self.id = self._add()
+
+    def credentials(self) -> list[dict[str, Any]]:
+        """What the key holds, private keys and signature counters included."""
+        found = self.session.send("WebAuthn.getCredentials", {"authenticatorId": self.id})
+        return list(found["credentials"])
+
+    def put(self, credential: dict[str, Any]) -> None:
+        """Store ``credential`` (as ``credentials`` returns it), replacing one of the same ID."""
+        ids = {c["credentialId"] for c in self.credentials()}
+        if credential["credentialId"] in ids:
+            self.session.send(
+                "WebAuthn.removeCredential",
+                {"authenticatorId": self.id, "credentialId": credential["credentialId"]},
+            )
+        self.session.send(
+            "WebAuthn.addCredential", {"authenticatorId": self.id, "credential": credential}
+        )
+
+
+@pytest.fixture
+def virtual_authenticator(tab) -> Any:
+    """A virtual security key plugged into ``tab``'s browser (gone with its context)."""
+    return VirtualAuthenticator(tab)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 from django.views.generic import TemplateView
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from django_twofactor import urls as twofactor_urls
 from django_twofactor.authentication import TwoFactorJWTAuthentication
 from django_twofactor.conf import twofactor_settings
+from django_twofactor.methods.webauthn.relying_party import RelyingParty
 from django_twofactor.permissions import IsTwoFactorAuthenticated, TwoFactorRequired
 
 
@@ -64,7 +65,7 @@ class DemoView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        api = {p.name: reverse(f"django_twofactor:{p.name}") for p in twofactor_urls.urlpatterns}
+        api = {p.name: api_path(p) for p in twofactor_urls.urlpatterns if p.name}
         context["digits"] = twofactor_settings.DIGITS
         context["openapi"] = apps.is_installed("drf_spectacular")
         context["config"] = {
@@ -72,5 +73,15 @@ class DemoView(TemplateView):
             "digits": twofactor_settings.DIGITS,
             "claim": twofactor_settings.CLAIM,
             "usernameField": get_user_model().USERNAME_FIELD,
+            # Keys work only where the page's host is within the RP ID; the
+            # page says so instead of letting the browser refuse.
+            "rpId": RelyingParty.for_request(self.request).id,
         }
         return context
+
+
+def api_path(pattern: URLPattern) -> str:
+    """The pattern's path; one with arguments (a key's ``<int:pk>``) gets 0 for each,
+    which the page replaces (``webauthn-key`` ends in ``/0/``)."""
+    converters = getattr(pattern.pattern, "converters", {})
+    return reverse(f"django_twofactor:{pattern.name}", kwargs=dict.fromkeys(converters, 0))

@@ -12,6 +12,15 @@
   let lockTimer = null;
   // RFC 9470's challenge: a 401 that no refresh answers, only a code again.
   const CHALLENGE = "insufficient_user_authentication";
+  // Security keys (WebAuthn) where the browser has them and the server routes
+  // them; usable only on a host within the relying party ID: a key answers no
+  // other page, so elsewhere the page says where to go instead.
+  const keysSupported = "PublicKeyCredential" in window && "webauthn-keys" in api &&
+    typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
+  const host = location.hostname;
+  const keysHere = keysSupported && (host === config.rpId || host.endsWith(`.${config.rpId}`));
+  let methods = []; // the account's methods ("totp", "webauthn"), from `2fa/`
+  let keys = []; // the account's security keys, from `2fa/webauthn/`
 
   const TEXT = {
     badPassword: "Wrong username or password.",
@@ -25,6 +34,14 @@
     sessionEnded: "Your session has ended — log in again.",
     signInTooOld: "Your sign-in is too old to change two-factor settings: log in again.",
     payoutSent: "Payout sent.",
+    allOff: "Two-factor authentication is off, and every session has ended: " +
+      "log in again with your password alone.",
+    keyNotAnswered: "The security key did not answer: it was cancelled, timed out, " +
+      "or is not one of this account's keys.",
+    keyNotAdded: "No key was added: the request was cancelled or timed out.",
+    keyKnown: "This security key is registered to this account already.",
+    keyElsewhere: `Security keys work only on a page at ${config.rpId}.`,
+    keyFailed: "The browser could not use a security key here.",
     offline: "The server did not answer. Is it still running?",
     other: "Something went wrong.",
   };
@@ -139,7 +156,9 @@
   }
 
   // A failed call, in plain words. `code` is the code that was sent, if any.
+  // What is not an ApiError is the browser refusing a key ceremony.
   function fail(error, code) {
+    if (!(error instanceof ApiError)) return keyFailed(error, false);
     const body = error.body || {};
     if (error.status === 0) return say(TEXT.offline);
     if (error.status === 429) return lockOut(error.retryAfter || 60);
@@ -152,6 +171,111 @@
     }
     const first = Object.values(body).flat()[0];
     return say(body.detail || (typeof first === "string" ? first : TEXT.other));
+  }
+
+  // The browser's DOMException from a key ceremony, in plain words. A cancel,
+  // a timeout and a key holding none of the allowed credentials are all one
+  // NotAllowedError (on purpose: it tells a page nothing about the key).
+  function keyFailed(error, creating) {
+    if (creating && error.name === "InvalidStateError") return say(TEXT.keyKnown);
+    if (error.name === "NotAllowedError") {
+      return say(creating ? TEXT.keyNotAdded : TEXT.keyNotAnswered);
+    }
+    if (error.name === "SecurityError") return say(TEXT.keyElsewhere);
+    return say(TEXT.keyFailed);
+  }
+
+  // Security keys -------------------------------------------------------------------
+
+  // A key's signature over a fresh challenge, as `AuthenticationResponseJSON`:
+  // the options come with `token` (pending at sign-in, full for a step-up).
+  // Throws an ApiError (the options) or the browser's DOMException.
+  async function keyAnswer(token) {
+    const options = await call(api["webauthn-authenticate-options"], { method: "POST", token });
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options);
+    return (await navigator.credentials.get({ publicKey })).toJSON();
+  }
+
+  // `send({credential})` with a key's answer, or `failed` with why there is none.
+  async function withKey(send, failed = fail, token = tokens.access) {
+    let credential;
+    try {
+      credential = await keyAnswer(token);
+    } catch (error) {
+      return failed(error);
+    }
+    return send({ credential });
+  }
+
+  async function addKey() {
+    let data;
+    try {
+      const options = await call(api["webauthn-register-options"], { method: "POST" });
+      const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options);
+      let created;
+      try {
+        created = await navigator.credentials.create({ publicKey });
+      } catch (error) {
+        return keyFailed(error, true);
+      }
+      const name = $("key-name").value.trim() || "Security key";
+      const body = { credential: created.toJSON(), name };
+      data = await call(api["webauthn-register"], { method: "POST", body });
+    } catch (error) {
+      return isChallenge(error) ? signInTooOld() : fail(error);
+    }
+    $("key-name").value = "";
+    if (data.recovery_codes) {
+      // The account's first method: 2FA is on, the tokens of before are void.
+      tokens = { access: data.access, refresh: data.refresh };
+      forgetSetup();
+      return showCodes(data.recovery_codes);
+    }
+    await showAccount({ stay: true });
+    return note(`Security key "${data.name}" added.`);
+  }
+
+  // Removing the account's last method turns 2FA off and ends every session,
+  // this one too: then the page goes back to log in, as after turn-off.
+  async function removeKey(key) {
+    const last = keys.length === 1 && !methods.includes("totp");
+    try {
+      await call(api["webauthn-key"].replace(/0\/$/, `${key.id}/`), { method: "DELETE" });
+    } catch (error) {
+      return isChallenge(error) ? signInTooOld() : fail(error);
+    }
+    if (last) {
+      logOut();
+      return note(TEXT.allOff);
+    }
+    await showAccount({ stay: true });
+    return note(`Security key "${key.name}" removed.`);
+  }
+
+  const when = (iso) =>
+    new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+  function showKeys() {
+    $("keys").replaceChildren(...keys.map((key) => {
+      const item = document.createElement("li");
+      const name = Object.assign(document.createElement("strong"), { textContent: key.name });
+      const used = key.last_used_at ? `last used ${when(key.last_used_at)}` : "never used";
+      const dates = Object.assign(document.createElement("span"), {
+        className: "hint", textContent: `added ${when(key.created_at)}, ${used}`,
+      });
+      const remove = Object.assign(document.createElement("button"), {
+        type: "button", className: "link", textContent: "Remove",
+      });
+      remove.setAttribute("aria-label", `Remove ${key.name}`);
+      remove.addEventListener("click", () => busy([remove], () => removeKey(key)));
+      item.append(name, " ", dates, " ", remove);
+      return item;
+    }));
+    $("keys").hidden = keys.length === 0;
+    // The key buttons beside the code fields, for an account that has a key.
+    for (const button of $("step-account").querySelectorAll("[data-key]")) {
+      button.hidden = !keysHere || keys.length === 0;
+    }
   }
 
   // Steps -------------------------------------------------------------------------
@@ -188,13 +312,22 @@
     show("recovery");
   }
 
-  async function showAccount() {
+  function signInTooOld() {
+    logOut();
+    say(TEXT.signInTooOld);
+  }
+
+  // The account step; `stay` refreshes it in place (focus and step-up form kept).
+  async function showAccount({ stay = false } = {}) {
     let me, status;
     try {
-      [me, status] = await Promise.all([call(api.me), call(api.status)]);
+      [me, status, keys] = await Promise.all([
+        call(api.me), call(api.status), keysSupported ? call(api["webauthn-keys"]) : [],
+      ]);
     } catch (error) {
       return fail(error);
     }
+    methods = status.methods || [];
     const left = status.recovery_codes_remaining;
     $("status").textContent = status.enabled
       ? `Two-factor authentication is on. ${left} recovery code${left === 1 ? "" : "s"} left.`
@@ -203,7 +336,13 @@
     showMethods();
     $("me").textContent = JSON.stringify(me, null, 2);
     $("manage-on").hidden = !status.enabled;
-    $("manage-off").hidden = status.enabled;
+    // Keys alone: an authenticator app can still be added beside them.
+    $("manage-off").hidden = methods.includes("totp") || (status.enabled && !methods.length);
+    $("start-setup").textContent = status.enabled ? "Add an authenticator app" : "Set up 2FA";
+    $("keys-box").hidden = !keysSupported;
+    $("add-key-form").hidden = !keysHere;
+    showKeys();
+    if (stay) return;
     closeStepUp();
     show("account");
   }
@@ -224,7 +363,9 @@
       ? `A payout needs a code verified in the last ${minutes} minute${minutes === 1 ? "" : "s"}.`
       : "A payout needs a recently verified code.";
     $("step-up-form").hidden = false;
-    $("step-up-submit").disabled = lockedUntil > Date.now();
+    for (const button of $("step-up-form").querySelectorAll("[data-code-submit]")) {
+      button.disabled = lockedUntil > Date.now();
+    }
     $("step-up-code").focus();
   }
 
@@ -235,23 +376,32 @@
 
   // Forms and buttons -----------------------------------------------------------
 
-  // Submit handlers: no double submits, and code buttons stay off while locked.
-  function onSubmit(id, handler) {
-    $(id).addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const buttons = event.target.querySelectorAll("button");
-      for (const button of buttons) button.disabled = true;
-      say("");
-      note("");
-      try {
-        await handler();
-      } finally {
-        const locked = lockedUntil > Date.now();
-        for (const button of buttons) {
-          button.disabled = locked && button.hasAttribute("data-code-submit");
-        }
+  // No double submits, and code buttons stay off while locked.
+  async function busy(buttons, handler) {
+    for (const button of buttons) button.disabled = true;
+    say("");
+    note("");
+    try {
+      await handler();
+    } finally {
+      const locked = lockedUntil > Date.now();
+      for (const button of buttons) {
+        button.disabled = locked && button.hasAttribute("data-code-submit");
       }
+    }
+  }
+
+  function onSubmit(id, handler) {
+    $(id).addEventListener("submit", (event) => {
+      event.preventDefault();
+      return busy(event.target.querySelectorAll("button"), handler);
     });
+  }
+
+  // The form's security-key button (`data-key`), if it has one.
+  function onKey(id, handler) {
+    const button = $(id).querySelector("[data-key]");
+    button?.addEventListener("click", () => busy($(id).querySelectorAll("button"), handler));
   }
 
   const onClick = (id, handler) => $(id).addEventListener("click", handler);
@@ -269,44 +419,56 @@
       tokens = { pending: data.pending_token };
       $("login-code").inputMode = "numeric";
       $("use-recovery").hidden = false;
+      // The pending token does not say which methods the account has.
+      $("authenticate-form").querySelector("[data-key]").hidden = !keysHere;
       return show("code");
     }
     tokens = { access: data.access, refresh: data.refresh };
     return startSetup();
   });
 
-  onSubmit("authenticate-form", async () => {
-    const code = codeFrom("login-code", true);
-    if (!code) return;
+  function signInFailed(error, code) {
+    if (error.status !== 401) return fail(error, code);
+    logOut(); // the pending token expired (or was never good)
+    return say(TEXT.tooLong);
+  }
+
+  // The second step: `{code}` or `{credential}` with the pending token.
+  async function authenticate(body, code) {
     try {
-      const data = await call(api.authenticate, {
-        method: "POST", body: { code }, token: tokens.pending,
-      });
+      const data = await call(api.authenticate, { method: "POST", body, token: tokens.pending });
       tokens = { access: data.access, refresh: data.refresh };
     } catch (error) {
-      if (error.status !== 401) return fail(error, code);
-      logOut(); // the pending token expired (or was never good)
-      return say(TEXT.tooLong);
+      return signInFailed(error, code);
     }
     $("login-code").value = "";
     return showAccount();
-  });
+  }
 
-  // A form that sends one code to `path`; `done` gets the answer, `refused` the
-  // step-up challenge (other errors get the usual messages).
+  onSubmit("authenticate-form", async () => {
+    const code = codeFrom("login-code", true);
+    if (code) await authenticate({ code }, code);
+  });
+  onKey("authenticate-form", () => withKey(authenticate, signInFailed, tokens.pending));
+
+  // A form that sends one code (or a key's answer) to `path`; `done` gets the
+  // answer, `refused` the step-up challenge (other errors the usual messages).
   function codeForm(id, field, allowRecovery, path, done, refused = fail) {
-    onSubmit(id, async () => {
-      const code = codeFrom(field, allowRecovery);
-      if (!code) return;
+    async function send(body, code) {
       let data;
       try {
-        data = await call(path, { method: "POST", body: { code } });
+        data = await call(path, { method: "POST", body });
       } catch (error) {
         return isChallenge(error) ? refused(error) : fail(error, code);
       }
       $(field).value = "";
       return done(data);
+    }
+    onSubmit(id, async () => {
+      const code = codeFrom(field, allowRecovery);
+      if (code) await send({ code }, code);
     });
+    onKey(id, () => withKey(send));
   }
 
   // Turn-on wants a recent password login too; a refresh does not make one.
@@ -314,18 +476,14 @@
     tokens = { access: data.access, refresh: data.refresh }; // these carry "mfa"
     forgetSetup();
     showCodes(data.recovery_codes);
-  }, () => {
-    logOut();
-    say(TEXT.signInTooOld);
-  });
+  }, signInTooOld);
   codeForm("recovery-codes-form", "recovery-code", false, api["recovery-codes"], (data) =>
     showCodes(data.recovery_codes),
   );
   // Turning 2FA off ends every session of the account, this one too.
   codeForm("turn-off-form", "turn-off-code", true, api["turn-off"], () => {
     logOut();
-    note("Two-factor authentication is off, and every session has ended: " +
-      "log in again with your password alone.");
+    note(TEXT.allOff);
   });
 
   onClick("payout", async () => {
@@ -345,11 +503,10 @@
     }
   });
 
-  onSubmit("step-up-form", async () => {
-    const code = codeFrom("step-up-code", true);
-    if (!code) return;
+  // `{code}` or `{credential}` at `verify`, then the payout again.
+  async function stepUp(body, code) {
     try {
-      const data = await call(api.verify, { method: "POST", body: { code } });
+      const data = await call(api.verify, { method: "POST", body });
       tokens = { access: data.access, refresh: data.refresh }; // a fresh auth_time
     } catch (error) {
       return fail(error, code);
@@ -363,7 +520,14 @@
       return fail(error);
     }
     return note(TEXT.payoutSent);
+  }
+
+  onSubmit("step-up-form", async () => {
+    const code = codeFrom("step-up-code", true);
+    if (code) await stepUp({ code }, code);
   });
+  onKey("step-up-form", () => withKey(stepUp));
+  onSubmit("add-key-form", addKey);
 
   onClick("step-up-cancel", () => {
     closeStepUp();
@@ -376,7 +540,11 @@
     $("login-code").focus();
   });
   onClick("back-to-login", logOut);
-  onClick("setup-cancel", showAccount);
+  onClick("setup-cancel", () => showAccount());
+  onClick("setup-key", async () => {
+    await showAccount();
+    $("key-name").focus();
+  });
   onClick("start-setup", startSetup);
   onClick("saved", () => {
     $("recovery-codes").replaceChildren();
@@ -398,5 +566,12 @@
 
   onClick("logout", () => logOutOnServer(false));
   onClick("logout-everywhere", () => logOutOnServer(true));
+  $("setup-key").hidden = !keysHere;
+  if (keysSupported && !keysHere) {
+    const here = `${location.protocol}//${config.rpId}${location.port ? `:${location.port}` : ""}/`;
+    Object.assign($("keys-here"), { href: here, textContent: here });
+    $("rp-id").textContent = config.rpId;
+    $("keys-elsewhere").hidden = false;
+  }
   show("login");
 })();
