@@ -20,6 +20,8 @@ WHEEL_MUST_HAVE = [
     "django_twofactor/migrations/0002_recovery_code_kdf.py",
     "django_twofactor/templates/django_twofactor/admin/code.html",
     "django_twofactor/templates/django_twofactor/admin/reset_confirmation.html",
+    "django_twofactor/templates/django_twofactor/admin/security_keys.html",
+    "django_twofactor/static/django_twofactor/admin/security_key.js",
     "django_twofactor/management/commands/twofactor_reencrypt.py",
     *(
         f"django_twofactor/locale/{lang}/LC_MESSAGES/django.{ext}"

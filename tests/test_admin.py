@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -10,10 +15,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Permission
 from django.contrib.messages.storage import default_storage
 from django.test import RequestFactory
+from django.utils import formats, timezone
 
 from django_twofactor import crypto, services
 from django_twofactor.admin import TwoFactorUserAdminMixin
-from django_twofactor.models import RecoveryCode
+from django_twofactor.models import RecoveryCode, WebAuthnChallenge, WebAuthnCredential
 
 USERS = "/admin/accounts/user/"
 
@@ -188,3 +194,150 @@ def test_add_page_has_no_two_factor_section(staff, client):
     page = client.get("/admin/accounts/user/add/")
     assert page.status_code == 200
     assert "Two-factor authentication" not in page.content.decode()
+
+
+# Security keys ---------------------------------------------------------------------
+
+
+def shown(value):
+    """A date as the admin's read-only field shows it."""
+    return formats.localize(timezone.template_localtime(value))
+
+
+def test_change_page_lists_security_keys_by_name_and_dates(keyed, staff, client, clock):
+    first = WebAuthnCredential.objects.get(pk=keyed.key_id)
+    clock.shift(86_400 * 3)
+    backup = WebAuthnCredential.objects.create(
+        user=keyed.user,
+        name="Backup key",
+        credential_id="c2Vjb25kLWtleS1pZA",
+        credential_id_hash="ab" * 32,
+        public_key=b"\xa5\x01\x02second-public-key",
+        sign_count=41,
+        last_used_at=timezone.now() + timedelta(hours=5),
+    )
+    response = client.get(f"{USERS}{keyed.user.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Security keys" in page
+    assert ">YubiKey<" in page
+    assert ">Backup key<" in page
+    assert shown(first.created_at) in page
+    assert shown(backup.created_at) in page
+    assert shown(backup.last_used_at) in page
+    assert shown(first.created_at) != shown(backup.created_at) != shown(backup.last_used_at)
+
+
+def test_change_page_never_shows_a_key_id_or_public_key(keyed, staff, client):
+    key = WebAuthnCredential.objects.get(pk=keyed.key_id)
+    page = client.get(f"{USERS}{keyed.user.pk}/change/").content.decode()
+    public_key = bytes(key.public_key)
+    for secretish in (
+        key.credential_id,
+        keyed.authenticator.credentials[0].id_b64,
+        key.credential_id_hash,
+        base64.urlsafe_b64encode(public_key).rstrip(b"=").decode(),
+        base64.b64encode(public_key).decode(),
+        public_key.hex(),
+    ):
+        assert secretish not in page
+    for label in ("credential ID", "public key", "signature counter", "transports", "backed up"):
+        assert label not in page.lower().replace("security key", "")
+
+
+def test_keys_are_read_only_in_the_admin(keyed, staff, client):
+    page = client.get(f"{USERS}{keyed.user.pk}/change/").content.decode()
+    # inlines.js offers "Add another" only below the maximum, which is none
+    assert 'name="two_factor_webauthn_credentials-MAX_NUM_FORMS" value="0"' in page
+    assert "two_factor_webauthn_credentials-0-DELETE" not in page
+    assert 'name="two_factor_webauthn_credentials-0-name"' not in page  # no input, text only
+    assert "two_factor_webauthn_credentials-TOTAL_FORMS" in page
+    assert "security key YubiKey of user" not in page  # the name once, in its column
+
+
+def test_saving_the_user_keeps_the_keys(keyed, staff, client):
+    """The change form posts back with the read-only inline; nothing about the keys moves."""
+    url = f"{USERS}{keyed.user.pk}/change/"
+    data = form_data(client.get(url).content.decode())
+    data["first_name"] = "Alice"
+    data["two_factor_webauthn_credentials-0-name"] = "Renamed by a forged post"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert get_user_model().objects.get(pk=keyed.user.pk).first_name == "Alice"
+    assert list(WebAuthnCredential.objects.values_list("name", flat=True)) == ["YubiKey"]
+
+
+def test_who_may_view_the_user_sees_the_keys(keyed, client):
+    staff_with(client, "view_user")
+    page = client.get(f"{USERS}{keyed.user.pk}/change/").content.decode()
+    assert ">YubiKey<" in page
+
+
+def test_add_page_has_no_keys(staff, client):
+    assert "Security keys" not in client.get(f"{USERS}add/").content.decode()
+
+
+def test_reset_action_forgets_the_keys(keyed, staff, client):
+    confirmation = reset(client, keyed.user, confirm=False).content.decode()
+    assert "<li>alice</li>" in confirmation  # 2FA on with a key only: something to reset
+    response = reset(client, keyed.user)
+    assert "reset for 1 user." in response.content.decode()
+    user = get_user_model().objects.get(pk=keyed.user.pk)
+    assert not user.two_factor_enabled
+    assert not WebAuthnCredential.objects.filter(user=user).exists()
+    assert not WebAuthnChallenge.objects.filter(user=user).exists()
+    assert not RecoveryCode.objects.filter(user=user).exists()
+    assert LogEntry.objects.get(object_id=str(user.pk)).user == staff
+    page = client.get(f"{USERS}{user.pk}/change/").content.decode()
+    assert "YubiKey" not in page
+
+
+class _Form(HTMLParser):
+    """The values a browser would post from the change form (``#user_form``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, Any] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data.setdefault(name, []).append(a.get("value", "on"))
+            else:
+                self.data[name] = a.get("value") or ""
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select].append(a.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_data(page: str) -> dict[str, Any]:
+    form = page[page.index('id="user_form"') :]
+    parser = _Form()
+    parser.feed(form[: form.index("</form>")])
+    return parser.data
+
+
+def test_user_without_keys_is_told_so(enabled, staff, client):
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    assert "Security keys" in page
+    assert "No security keys." in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 
 import pytest
@@ -471,3 +472,17 @@ def test_challenges_are_random_and_long(keyed, api):
     assert len(seen) == 5
     assert all(len(c) >= 22 for c in seen)  # >= 16 bytes in base64url
     assert WebAuthnChallenge.objects.filter(user=keyed.user).count() == 5
+
+
+def test_client_data_nested_too_deep_is_a_counted_refusal_not_a_500(keyed, api):
+    """Valid base64url of JSON that ``json.loads`` cannot nest: refused like any bad answer."""
+    token = pending(api)
+    credential = assertion(api, token, keyed.authenticator)
+    credential["response"]["clientDataJSON"] = (
+        base64.urlsafe_b64encode(b"[" * 100_000).rstrip(b"=").decode()
+    )
+    for url in (AUTHENTICATE, VERIFY):
+        auth = token if url == AUTHENTICATE else keyed.tokens["access"]
+        response = post(api, url, auth, {"credential": credential})
+        assert response.status_code == 400, response.content
+    assert failures(keyed.user) == 2

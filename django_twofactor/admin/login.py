@@ -2,8 +2,9 @@
 
 A user with 2FA on who passes the password form is not logged in: the
 password step is kept in the session (``pending``) and a code page answers.
-A code there goes through ``services.verify``, the very check the API uses,
-so the failure counter, the lock and replay protection are shared with it.
+A code there, or a security key's answer (``key_step``), goes through
+``services.verify``, the very check the API uses, so the failure counter,
+the lock and replay protection are shared with it.
 Only then does ``django.contrib.auth.login`` run, and the session is marked
 as verified (``sessions``); the site lets no 2FA user in without that mark.
 """
@@ -32,9 +33,11 @@ from .. import policy, services, sessions
 from ..codes import SubmittedCode, classify
 from ..conf import twofactor_settings
 from ..exceptions import InvalidCode, LockedOut
-from . import pending
+from ..methods.totp import method as totp
+from . import key_step, pending
 
 CODE_FIELD = "code"
+CREDENTIAL_FIELD = key_step.FIELD
 CODE_TEMPLATE = "django_twofactor/admin/code.html"
 _PROTECTED = "_django_twofactor_protected"
 SETUP_FIRST = _(
@@ -44,26 +47,54 @@ SETUP_FIRST = _(
 
 
 class CodeForm(forms.Form):
-    """A TOTP code or a recovery code, parsed as the API's serializer parses it."""
+    """A TOTP code or a recovery code, parsed as the API's serializer parses it;
+    or a security key's answer, which the page's script puts in ``credential``.
+
+    With an answer the code field is not read: the script submits the form
+    whatever the field holds. Without one the code is required, as it always
+    was (the field keeps the browser's ``required`` too: the script's
+    ``form.submit()`` skips that check).
+    """
 
     code = forms.CharField(
         label=_("Code"),
+        required=False,
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",
                 "autocapitalize": "none",
                 "spellcheck": "false",
                 "autofocus": True,
+                "required": True,
             }
         ),
     )
+    credential = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
-    def clean_code(self) -> SubmittedCode:
+    def clean_code(self) -> SubmittedCode | None:
+        if self.data.get(CREDENTIAL_FIELD):
+            return None
+        value = self.cleaned_data[CODE_FIELD]
+        if not value:
+            required = self.fields[CODE_FIELD].error_messages["required"]
+            raise forms.ValidationError(required, code="required")
         digits = twofactor_settings.DIGITS
-        code = classify(self.cleaned_data[CODE_FIELD], digits, allow_recovery=True)
+        code = classify(value, digits, allow_recovery=True)
         if code is None:
             message = gettext("Enter the %(digits)d-digit code from your app or a recovery code.")
             raise forms.ValidationError(message % {"digits": digits}, code="malformed_code")
+        return code
+
+    def clean_credential(self) -> Any:
+        """py_webauthn's parsed credential, or ``None`` when a code was typed."""
+        raw = self.cleaned_data[CREDENTIAL_FIELD]
+        return key_step.parse(raw) if raw else None
+
+    def submitted(self, request: HttpRequest) -> SubmittedCode:
+        credential = self.cleaned_data[CREDENTIAL_FIELD]
+        if credential is not None:
+            return key_step.submitted(credential, request)
+        code: SubmittedCode = self.cleaned_data[CODE_FIELD]
         return code
 
 
@@ -148,7 +179,7 @@ class TwoFactorAdminLoginView(auth_views.LoginView):
     admin_site: AdminSite = default_site
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if CODE_FIELD in request.POST:
+        if CODE_FIELD in request.POST or CREDENTIAL_FIELD in request.POST:
             return self.code_step(request)
         return super().post(request, *args, **kwargs)
 
@@ -160,7 +191,7 @@ class TwoFactorAdminLoginView(auth_views.LoginView):
         if not getattr(user, "two_factor_enabled", False):
             return super().form_valid(form)
         pending.begin(self.request, user)
-        return self.code_page(CodeForm())
+        return self.code_page(CodeForm(), user)
 
     def code_step(self, request: HttpRequest) -> HttpResponse:
         found = pending.load(request)
@@ -172,34 +203,41 @@ class TwoFactorAdminLoginView(auth_views.LoginView):
         user, backend = found
         form = CodeForm(request.POST)
         if not form.is_valid():  # empty or ill-formed: not an attempt, nothing counted
-            return self.code_page(form)
+            return self.code_page(form, user)
         try:
-            services.verify(user, form.cleaned_data[CODE_FIELD], request)
-        except InvalidCode as exc:
-            form.add_error(CODE_FIELD, _texts(exc.detail))
+            services.verify(user, form.submitted(request), request)
+        except InvalidCode as exc:  # on the field that carried it: code or credential
+            for field, texts in _fields(exc.detail).items():
+                form.add_error(field if field in form.fields else None, texts)
             locked_until = user.two_factor_locked_until
             if locked_until is None or locked_until <= timezone.now():
-                return self.code_page(form)
-            return self.refused(form, LockedOut(locked_until))  # this failure set the lock
+                return self.code_page(form, user)
+            return self.refused(form, user, LockedOut(locked_until))  # this failure set the lock
         except APIException as exc:  # locked, blocked, 2FA off meanwhile, secret unreadable
-            return self.refused(form, exc)
+            return self.refused(form, user, exc)
         pending.clear(request)
         auth_login(request, user, backend=backend)
         sessions.mark_verified(request, user)
         index = reverse("admin:index", current_app=self.admin_site.name)
         return HttpResponseRedirect(self.get_redirect_url() or index)
 
-    def refused(self, form: CodeForm, exc: APIException) -> TemplateResponse:
+    def refused(self, form: CodeForm, user: Any, exc: APIException) -> TemplateResponse:
         form.add_error(None, _texts(exc.detail))
-        response = self.code_page(form, status=exc.status_code)
+        response = self.code_page(form, user, status=exc.status_code)
         wait = getattr(exc, "wait", None)
         if wait is not None:
             response["Retry-After"] = str(wait)
         return response
 
-    def code_page(self, form: CodeForm, status: int = 200) -> TemplateResponse:
-        form.data = {}  # errors stay; the field is empty again (a code is no use twice)
-        context = self.get_context_data(form=form, restart_url=self.login_url())
+    def code_page(self, form: CodeForm, user: Any, status: int = 200) -> TemplateResponse:
+        """The code field; and, for a user with a security key, a fresh challenge for it."""
+        form.data = {}  # errors stay; the fields are empty again (a code is no use twice)
+        context = self.get_context_data(
+            form=form,
+            restart_url=self.login_url(),
+            webauthn_options=key_step.options(user, self.request),
+            totp_on=totp.is_on(user),
+        )
         context["title"] = gettext("Two-factor authentication")
         return TemplateResponse(self.request, CODE_TEMPLATE, context, status=status)
 
@@ -208,6 +246,13 @@ class TwoFactorAdminLoginView(auth_views.LoginView):
         url = reverse("admin:login", current_app=self.admin_site.name)
         target = self.get_redirect_url()
         return f"{url}?{urlencode({REDIRECT_FIELD_NAME: target})}" if target else url
+
+
+def _fields(detail: Any) -> dict[str, list[str]]:
+    """The texts of a DRF error detail by field (``""`` for a detail that names none)."""
+    if isinstance(detail, dict):
+        return {str(field): _texts(value) for field, value in detail.items()}
+    return {"": _texts(detail)}
 
 
 def _texts(detail: Any) -> list[str]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..models import RecoveryCode
+from .security_keys import SecurityKeyInline
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ class TwoFactorEnabledFilter(admin.SimpleListFilter):
 class TwoFactorUserAdminMixin(_ModelAdmin):
     """Put before ``UserAdmin``: ``class MyUserAdmin(TwoFactorUserAdminMixin, UserAdmin)``.
 
-    Adds a read-only "Two-factor authentication" section, a list column and
+    Adds a read-only "Two-factor authentication" section, the user's security
+    keys (name and dates, read-only: ``SecurityKeyInline``), a list column and
     filter, and the "Reset two-factor authentication" action. The secret is
     never listed: every two-factor field is ``editable=False`` and only the
     ones above are shown.
@@ -70,6 +72,10 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
         if obj is None:
             return fieldsets
         return [*fieldsets, (_("Two-factor authentication"), {"fields": TWO_FACTOR_FIELDS})]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        inlines = super().get_inlines(request, obj)
+        return inlines if obj is None else [*inlines, SecurityKeyInline]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Keep the reset among the actions, also when the project sets its own.
