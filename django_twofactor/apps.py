@@ -16,4 +16,4 @@ class TwoFactorConfig(AppConfig):
 
         if find_spec("drf_spectacular") is not None:
             # OpenAPI extensions register themselves on import; optional extra.
-            from . import schema  # noqa: F401
+            from . import schema, schema_webauthn  # noqa: F401

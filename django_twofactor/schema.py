@@ -6,6 +6,9 @@ DRF views: each extension hands drf-spectacular an annotated subclass instead.
 Request bodies derive from the serializers the views use, so fields cannot
 drift; response bodies are described here, as CONTRACT.md §5 gives them.
 
+The security keys' endpoints and WebAuthn's JSON types are described in
+``schema_webauthn``, on the helpers of this module.
+
 Views that can answer RFC 9470's challenge (a 401 that asks for a more recent
 authentication) document it with ``challenge_responses`` and the
 ``WWW_AUTHENTICATE`` header; a project's views behind
@@ -20,6 +23,7 @@ from typing import Any
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
     OpenApiViewExtension,
 )
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
@@ -35,12 +39,23 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from .codes import TOTP, WEBAUTHN
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import CHALLENGE_DESCRIPTION, InsufficientUserAuthentication
+from .methods import webauthn
 from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
 
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 TAGS = ["two-factor"]
+
+
+class Closed:
+    # A mixin for serializers: their schema admits no other keys, so that of a
+    # ``oneOf`` exactly one shape matches a body. No docstring: drf-spectacular
+    # would describe every subclass with it.
+    pass
+
 
 # Request bodies ----------------------------------------------------------------
 
@@ -74,26 +89,65 @@ class LogoutRequest(LogoutSerializer):
         ].help_text = "`true`: end every token of the user, on every device (no blacklist needed)."
 
 
-class TotpCode(CodeSerializer):
+def _one_of(serializer: Any, field: str) -> None:
+    """``CodeSerializer`` reads ``code`` or ``credential``: keep ``field``, required."""
+    for name in list(serializer.fields):
+        if name != field:
+            del serializer.fields[name]
+    serializer.fields[field].required = True
+
+
+class TotpCode(Closed, CodeSerializer):
     """A code from the authenticator app."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _one_of(self, "code")
         self.fields["code"].help_text = (
             f"The {twofactor_settings.DIGITS}-digit code from the authenticator app, as a "
             "string (spaces inside are ignored)."
         )
 
 
-class TotpOrRecoveryCode(CodeSerializer):
+class TotpOrRecoveryCode(Closed, CodeSerializer):
     """A code from the authenticator app, or a recovery code."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, allow_recovery=True, **kwargs)
+        _one_of(self, "code")
         self.fields["code"].help_text = (
             f"The {twofactor_settings.DIGITS}-digit code from the authenticator app, or an "
             "unused recovery code `xxxxx-xxxxx`, as a string."
         )
+
+
+class SecurityKeyAssertion(Closed, CodeSerializer):
+    """A security key's answer in place of a code: what `navigator.credentials.get()`
+    gives for the options of `2fa/webauthn/authenticate/options/`, as
+    `PublicKeyCredential.toJSON()` serializes it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _one_of(self, "credential")
+
+
+@cache  # one component per name
+def _code_or_assertion(name: str, code: type[serializers.Serializer[Any]]) -> Any:
+    return PolymorphicProxySerializer(
+        component_name=name,
+        serializers=[code, SecurityKeyAssertion],
+        resource_type_field_name=None,
+    )
+
+
+def code_or_key(name: str, code: type[serializers.Serializer[Any]]) -> dict[str, Any]:
+    """The body of a view that takes ``code`` or, with the webauthn extra, ``credential``.
+
+    A form cannot carry the credential (an object): forms send the code only.
+    """
+    if not webauthn.available():
+        return {JSON: code, FORM: code}
+    return {JSON: _code_or_assertion(name, code), FORM: code}
 
 
 # Response bodies ---------------------------------------------------------------
@@ -106,13 +160,6 @@ class _FalseField(serializers.BooleanField):
 
 @extend_schema_field({"type": "boolean", "enum": [True]})
 class _TrueField(serializers.BooleanField):
-    pass
-
-
-class Closed:
-    # A mixin for serializers: their schema admits no other keys, so that of a
-    # ``oneOf`` exactly one shape matches a body. No docstring: drf-spectacular
-    # would describe every subclass with it.
     pass
 
 
@@ -167,7 +214,8 @@ class LoginTokens(serializers.Serializer[Any]):
     two_factor_required = _FalseField()
     two_factor_setup_required = serializers.BooleanField(
         help_text='`true`: `TWO_FACTOR["REQUIRED"]` covers the user; until 2FA is on, these '
-        "tokens open only generate, turn-on, `2fa/`, refresh and logout."
+        "tokens open only generate, turn-on, `2fa/`, the security keys' list and registration, "
+        "refresh and logout."
     )
     access = _token("Full access token.")
     refresh = _token("Full refresh token.")
@@ -178,7 +226,10 @@ class LoginPending(serializers.Serializer[Any]):
     two_factor_setup_required = serializers.BooleanField(
         help_text="Always `false`: 2FA is on already."
     )
-    pending_token = _token("Short-lived token good only for `2fa/authenticate/`.")
+    pending_token = _token(
+        "Short-lived token good only for `2fa/authenticate/` (and "
+        "`2fa/webauthn/authenticate/options/`)."
+    )
 
 
 class AccessToken(serializers.Serializer[Any]):
@@ -198,10 +249,36 @@ class TwoFactorEnabled(TokenPair):
     recovery_codes = _codes()
 
 
+class _MethodField(serializers.CharField):
+    pass
+
+
+class MethodSchema(OpenApiSerializerFieldExtension):
+    """One component, not an enum per property: drf-spectacular would name that one
+    after the field (``MethodsEnum``) and rename a project's own on a collision."""
+
+    target_class = _MethodField
+
+    def get_name(self) -> str:
+        return "TwoFactorMethod"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "enum": [TOTP, WEBAUTHN],
+            "description": "`totp`: an authenticator app; `webauthn`: security keys or passkeys.",
+        }
+
+
 class TwoFactorStatus(serializers.Serializer[Any]):
     enabled = serializers.BooleanField(help_text="Whether 2FA is on for the user.")
     recovery_codes_remaining = serializers.IntegerField(
         min_value=0, help_text="Unused recovery codes (0 while 2FA is off)."
+    )
+    methods = serializers.ListField(
+        child=_MethodField(),
+        help_text="The methods that can answer the second step (empty while 2FA is off); "
+        "recovery codes serve them all.",
     )
 
 
@@ -210,7 +287,8 @@ class RecoveryCodes(serializers.Serializer[Any]):
 
 
 class FieldErrors(Closed, serializers.Serializer[Any]):
-    """Per field, its error messages (a wrong code: on `code`, `invalid_code`)."""
+    """Per field, its error messages (a wrong code: on `code`; a refused security key:
+    on `credential`)."""
 
 
 class ClosedSchema(OpenApiSerializerExtension):
@@ -225,6 +303,7 @@ class ClosedSchema(OpenApiSerializerExtension):
         return {**schema, "additionalProperties": False}
 
 
+@cache  # one component class per name
 def field_errors(name: str, request: type[serializers.Serializer[Any]]) -> type[FieldErrors]:
     keys = [n for n, f in request().fields.items() if not f.read_only]
     fields = {
@@ -284,13 +363,18 @@ def challenge_responses(when: str) -> dict[tuple[int, str], OpenApiResponse]:
     return {(401, JSON): OpenApiResponse(UNAUTHORIZED_OR_CHALLENGE, description=text)}
 
 
-@cache  # one component class per name, however many operations share it
-def bad_request(name: str, request: type[serializers.Serializer[Any]], text: str) -> Any:
-    body = PolymorphicProxySerializer(
+@cache  # one component per name, however many operations share it
+def _bad_request_body(name: str, request: type[serializers.Serializer[Any]]) -> Any:
+    return PolymorphicProxySerializer(
         component_name=name,
         serializers=[field_errors(f"{name}Fields", request), TwoFactorError],
         resource_type_field_name=None,
     )
+
+
+def bad_request(name: str, request: type[serializers.Serializer[Any]], text: str) -> Any:
+    """Field errors (one key per field ``request`` reads), or ``{"detail", "code"}``."""
+    body = _bad_request_body(name, request)
     return OpenApiResponse(body, description=text + " A body that is not JSON: `detail`.")
 
 
@@ -312,11 +396,16 @@ MISSING_FIELD = (
     "charset (`parse_error`), or a form has too many fields (`too_many_fields`)."
 )
 WRONG_CODE = "A wrong, used or ill-formed code: on field `code`."
+WRONG_CODE_OR_KEY = (
+    "A wrong, used or ill-formed code: on field `code`. A security key's answer that is "
+    "not valid, has expired or was already used, or is no `AuthenticationResponseJSON`, "
+    "or a code and a credential both: on field `credential`."
+)
 NEEDS_MFA = "2FA is on and the token lacks `mfa`: `two_factor_required`."
 SETUP_REQUIRED = (
     'Or `TWO_FACTOR["REQUIRED"]` covers the user, who has 2FA off: '
-    "`two_factor_setup_required` (generate, turn-on, `2fa/`, refresh and logout stay "
-    "open)."
+    "`two_factor_setup_required` (generate, turn-on, `2fa/`, the security keys' list and "
+    "registration, refresh and logout stay open)."
 )
 #: Any view behind ``IsTwoFactorAuthenticated``.
 FORBIDDEN = f"{NEEDS_MFA} {SETUP_REQUIRED}"
@@ -341,12 +430,50 @@ NOT_ACCEPTABLE = "Neither `?format=` nor `Accept` names JSON, PNG or SVG: `not_a
 
 def documented(view: type, method: str, **schema: Any) -> type:
     """A subclass of ``view`` whose ``method`` carries ``schema``."""
+    return documented_methods(view, {method: schema})
+
+
+def documented_methods(view: type, schemas: dict[str, dict[str, Any]]) -> type:
+    """A subclass of ``view`` whose methods carry their schemas (``{"patch": {...}}``)."""
     replacement = type(view.__name__, (view,), {"__module__": view.__module__})
-    schema.setdefault("tags", TAGS)
-    return extend_schema_view(**{method: extend_schema(**schema)})(replacement)
+    annotated = {
+        method: extend_schema(**{"tags": TAGS, **schema}) for method, schema in schemas.items()
+    }
+    return extend_schema_view(**annotated)(replacement)
+
+
+def recent_authentication() -> tuple[int, dict[tuple[int, str], OpenApiResponse]]:
+    """``RECENT_AUTHENTICATION`` in seconds, and the 401 of a view that enforces it."""
+    recent = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
+    return recent, challenge_responses(
+        f"the token's `auth_time` is missing or more than {recent} seconds old "
+        "(`RECENT_AUTHENTICATION`); log in again, or with 2FA on verify at `2fa/verify/`, "
+        "as `refresh/` keeps `auth_time`"
+    )
 
 
 # Authentication ----------------------------------------------------------------
+
+
+def jwt_scheme() -> dict[str, Any]:
+    settings = jwt_settings()
+    scheme: dict[str, Any] = build_bearer_security_scheme_object(
+        header_name=settings.AUTH_HEADER_NAME,
+        token_prefix=settings.AUTH_HEADER_TYPES[0],
+        bearer_format="JWT",
+    )
+    return scheme
+
+
+def pending_token_scheme() -> dict[str, Any]:
+    return {
+        **jwt_scheme(),
+        "description": (
+            "The pending token from `login/` (2FA on): accepted by `2fa/authenticate/` "
+            "(and, for a security key's challenge, `2fa/webauthn/authenticate/options/`) "
+            "only, rejected everywhere else."
+        ),
+    }
 
 
 class PendingTokenScheme(OpenApiAuthenticationExtension):
@@ -354,17 +481,7 @@ class PendingTokenScheme(OpenApiAuthenticationExtension):
     name = "pendingToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        settings = jwt_settings()
-        scheme = build_bearer_security_scheme_object(
-            header_name=settings.AUTH_HEADER_NAME,
-            token_prefix=settings.AUTH_HEADER_TYPES[0],
-            bearer_format="JWT",
-        )
-        scheme["description"] = (
-            "The pending token from `login/` (2FA on): accepted by `2fa/authenticate/` "
-            "only, rejected everywhere else."
-        )
-        return scheme
+        return pending_token_scheme()
 
 
 class TwoFactorJWTScheme(OpenApiAuthenticationExtension):
@@ -374,12 +491,7 @@ class TwoFactorJWTScheme(OpenApiAuthenticationExtension):
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
-        settings = jwt_settings()
-        return build_bearer_security_scheme_object(
-            header_name=settings.AUTH_HEADER_NAME,
-            token_prefix=settings.AUTH_HEADER_TYPES[0],
-            bearer_format="JWT",
-        )
+        return jwt_scheme()
 
 
 # Views -------------------------------------------------------------------------
@@ -397,7 +509,8 @@ class LoginViewSchema(OpenApiViewExtension):
             description=(
                 "2FA off: full tokens whose claim holds `pwd`, and whether "
                 '`TWO_FACTOR["REQUIRED"]` makes the user turn 2FA on first. 2FA on: only a '
-                "short-lived pending token, good for `2fa/authenticate/` and nothing else."
+                "short-lived pending token, good for `2fa/authenticate/` (and a security key's "
+                "challenge) and nothing else."
             ),
             request=LoginRequest,
             responses={
@@ -494,16 +607,19 @@ class AuthenticateViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_authenticate",
-            summary="Trade the pending token and a code for full tokens",
+            summary="Trade the pending token and a code (or a security key) for full tokens",
             description=(
                 "A TOTP code adds `mfa` and `otp` to the claim, a recovery code `mfa` (and "
-                "is spent). Each code works once; wrong codes count towards a lockout."
+                "is spent), a security key's answer (`credential`, for the options of "
+                "`2fa/webauthn/authenticate/options/`) `mfa`, `hwk` (`swk` for a synced "
+                "passkey) and `user`. Each code and each answer works once; wrong ones count "
+                "towards a lockout."
             ),
-            request=TotpOrRecoveryCode,
+            request=code_or_key("CodeOrSecurityKey", TotpOrRecoveryCode),
             parameters=[RETRY_AFTER],
             responses={
                 (200, JSON): OpenApiResponse(TokenPair, description="Full tokens with `mfa`."),
-                (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
+                (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE_OR_KEY),
                 **error_responses(
                     {
                         401: "No pending token, a bad or expired one, or one the account "
@@ -528,20 +644,22 @@ class VerifyViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_verify",
-            summary="Step up: a code again, for tokens with a fresh `auth_time`",
+            summary="Step up: a code (or a security key) again, for tokens with a fresh "
+            "`auth_time`",
             description=(
                 "The answer to RFC 9470's challenge (401 `insufficient_user_authentication`): "
-                "send a code with the full token, then retry with the new access token. A "
-                "recovery code is spent. The same replay, lockout and block rules as "
-                "`2fa/authenticate/`."
+                "send a code, or a security key's answer to the options of "
+                "`2fa/webauthn/authenticate/options/`, with the full token, then retry with "
+                "the new access token. A recovery code is spent. The same replay, lockout and "
+                "block rules as `2fa/authenticate/`."
             ),
-            request=TotpOrRecoveryCode,
+            request=code_or_key("CodeOrSecurityKey", TotpOrRecoveryCode),
             parameters=[RETRY_AFTER],
             responses={
                 (200, JSON): OpenApiResponse(
                     TokenPair, description="Full tokens with `mfa` and `auth_time` of now."
                 ),
-                (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
+                (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE_OR_KEY),
                 **error_responses(
                     {
                         401: UNAUTHORIZED,
@@ -588,7 +706,9 @@ class GenerateViewSchema(OpenApiViewExtension):
                         401: UNAUTHORIZED,
                         403: NEEDS_MFA,
                         406: NOT_ACCEPTABLE,
-                        409: "2FA is already on: `two_factor_already_enabled`.",
+                        409: "The authenticator app is on already: "
+                        "`two_factor_already_enabled` (with security keys only, TOTP can be "
+                        "added).",
                     }
                 ),
             },
@@ -599,32 +719,31 @@ class TurnOnViewSchema(OpenApiViewExtension):
     target_class = "django_twofactor.views.TurnOnView"
 
     def view_replacement(self) -> type:
-        recent = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
+        recent, challenge = recent_authentication()
         return documented(
             self.target,
             "post",
             operation_id="two_factor_turn_on",
             summary="Confirm set-up with a code and turn 2FA on",
             description=(
-                "The first code from the app confirms generate's secret. The recovery codes "
-                "are shown this once; the new tokens carry `mfa`. Needs a recent "
+                "The first code from the app confirms generate's secret: TOTP is on, as the "
+                "first method or beside security keys. The recovery codes (a new set) are "
+                "shown this once; the new tokens carry `mfa`. Needs a recent "
                 f"authentication: a token whose `auth_time` is at most {recent} seconds old."
             ),
-            request=TotpCode,
+            request={JSON: TotpCode, FORM: TotpCode},
             parameters=[RETRY_AFTER, WWW_AUTHENTICATE],
             responses={
                 (200, JSON): OpenApiResponse(
                     TwoFactorEnabled, description="Recovery codes and new tokens with `mfa`."
                 ),
-                (400, JSON): bad_request("TotpCodeBadRequest", TotpCode, WRONG_CODE),
-                **challenge_responses(
-                    f"the token's `auth_time` is missing or more than {recent} seconds old "
-                    "(`RECENT_AUTHENTICATION`); log in again, as `refresh/` keeps `auth_time`"
-                ),
+                (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE),
+                **challenge,
                 **error_responses(
                     {
                         403: f"{NEEDS_MFA} Or {BLOCKED}",
-                        409: "`two_factor_already_enabled`; `two_factor_setup_not_started` "
+                        409: "The authenticator app is on already: "
+                        "`two_factor_already_enabled`; `two_factor_setup_not_started` "
                         "before generate; or `two_factor_secret_unreadable`.",
                         413: TOO_LARGE,
                         415: UNSUPPORTED,
@@ -643,13 +762,18 @@ class TurnOffViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_turn_off",
-            summary="Turn 2FA off (needs a code or a recovery code)",
-            description="Removes the secret and the recovery codes.",
-            request=TotpOrRecoveryCode,
+            summary="Turn 2FA off (needs a code, a recovery code or a security key)",
+            description=(
+                "Removes every method: the secret, the security keys and the recovery codes. "
+                "Every token of the user stops working."
+            ),
+            request=code_or_key("CodeOrSecurityKey", TotpOrRecoveryCode),
             parameters=[RETRY_AFTER],
             responses={
-                204: OpenApiResponse(description="2FA is off; recovery codes are gone."),
-                (400, JSON): bad_request("CodeBadRequest", TotpOrRecoveryCode, WRONG_CODE),
+                204: OpenApiResponse(
+                    description="2FA is off; security keys and recovery codes are gone."
+                ),
+                (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE_OR_KEY),
                 **error_responses(
                     {
                         401: UNAUTHORIZED,
@@ -672,7 +796,7 @@ class StatusViewSchema(OpenApiViewExtension):
             self.target,
             "get",
             operation_id="two_factor_status",
-            summary="Whether 2FA is on, and how many recovery codes are left",
+            summary="Whether 2FA is on, with which methods, and how many recovery codes are left",
             description="The state only: the secret is never shown again after turn-on.",
             responses={
                 (200, JSON): OpenApiResponse(TwoFactorStatus),
@@ -689,15 +813,18 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_recovery_codes",
-            summary="Replace the recovery codes (needs a code)",
-            description="Needs a TOTP code, not a recovery code. The old codes stop working.",
-            request=TotpCode,
+            summary="Replace the recovery codes (needs a code or a security key)",
+            description=(
+                "Needs a TOTP code or a security key's answer, not a recovery code. The old "
+                "codes stop working."
+            ),
+            request=code_or_key("TotpCodeOrSecurityKey", TotpCode),
             parameters=[RETRY_AFTER],
             responses={
                 (200, JSON): OpenApiResponse(
                     RecoveryCodes, description="The new set; the old one stops working."
                 ),
-                (400, JSON): bad_request("TotpCodeBadRequest", TotpCode, WRONG_CODE),
+                (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE_OR_KEY),
                 **error_responses(
                     {
                         401: UNAUTHORIZED,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 import textwrap
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +22,31 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from drf_spectacular.drainage import reset_generator_stats
 from drf_spectacular.validation import validate_schema
+from jsonschema.exceptions import ValidationError as JSONSchemaError
 from openapi_schema_validator import OAS30Validator
 from openapi_schema_validator import validate as validate_body
 from openapi_spec_validator import validate as validate_spec
 
-from django_twofactor import services
+from django_twofactor import attempts, services
 from django_twofactor.conf import twofactor_settings
+from django_twofactor.methods import webauthn
 from django_twofactor.tokens import full_tokens, pending_token
 from tests.conftest import PASSWORD, bearer, code_at, log_in, make_user, wrong_code
 
-JSON = "application/json"
+JSON, FORM = "application/json", "application/x-www-form-urlencoded"
 LOGIN, REFRESH, ME = "/api/auth/login/", "/api/auth/refresh/", "/api/me/"
 LOGOUT = "/api/auth/logout/"
 STATUS, AUTHENTICATE = "/api/auth/2fa/", "/api/auth/2fa/authenticate/"
 GENERATE, TURN_ON = "/api/auth/2fa/generate/", "/api/auth/2fa/turn-on/"
 TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"
 VERIFY, PAYOUT = "/api/auth/2fa/verify/", "/api/payout/"
+KEYS, KEY = "/api/auth/2fa/webauthn/", "/api/auth/2fa/webauthn/{id}/"
+REGISTER_OPTIONS = "/api/auth/2fa/webauthn/register/options/"
+REGISTER = "/api/auth/2fa/webauthn/register/"
+AUTHENTICATE_OPTIONS = "/api/auth/2fa/webauthn/authenticate/options/"
 CHALLENGE = "insufficient_user_authentication"
 
 # CONTRACT.md §5: every status each endpoint can answer, and no other.
@@ -57,10 +66,34 @@ EXPECTED = {
     (ME, "get"): {"200", "401", "403"},
     (PAYOUT, "post"): {"202", "401", "403"},
 }
+# CONTRACT.md §13, routed only with the webauthn extra. The options and delete read
+# no body: no 413 or 415 there. An unknown key (or another user's) is a 404.
+WEBAUTHN_EXPECTED = {
+    (KEYS, "get"): {"200", "401", "403"},
+    (KEY, "patch"): {"200", "400", "401", "403", "404", "413", "415"},
+    (KEY, "delete"): {"204", "401", "403", "404"},
+    (REGISTER_OPTIONS, "post"): {"200", "401", "403"},
+    (REGISTER, "post"): {"201", "400", "401", "403", "409", "413", "415", "429"},
+    (AUTHENTICATE_OPTIONS, "post"): {"200", "401", "409"},
+}
+if webauthn.available():
+    EXPECTED.update(WEBAUTHN_EXPECTED)
 CODE_ENDPOINTS = [AUTHENTICATE, VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES]
-# CONTRACT.md §10: RFC 9470's 401 challenge, from turn-on's recent-authentication
-# rule and from TwoFactorRequired.max_age (the example's payout).
-CHALLENGED = {(TURN_ON, "post"), (PAYOUT, "post")}
+# Those that take a security key's answer in place of a code (turn-on confirms TOTP).
+KEY_ENDPOINTS = [AUTHENTICATE, VERIFY, TURN_OFF, RECOVERY_CODES]
+# CONTRACT.md §10: RFC 9470's 401 challenge, from the recent-authentication rule of
+# turn-on and of changing security keys, and from TwoFactorRequired.max_age (the
+# example's payout).
+CHALLENGED = {
+    (TURN_ON, "post"),
+    (PAYOUT, "post"),
+    (REGISTER_OPTIONS, "post"),
+    (REGISTER, "post"),
+    (KEY, "delete"),
+}
+needs_webauthn = pytest.mark.skipif(
+    not webauthn.available(), reason="the webauthn extra is not installed"
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +114,14 @@ def body_schema(schema: dict[str, Any], path: str, method: str) -> dict[str, Any
     return resolve(schema, schema["paths"][path][method]["requestBody"]["content"][JSON]["schema"])
 
 
+def template_of(path: str) -> str:
+    """The documented path of a request's: no query, `{id}` for a key's id."""
+    return re.sub(r"/webauthn/\d+/$", "/webauthn/{id}/", path.partition("?")[0])
+
+
 def conforms(schema: dict[str, Any], path: str, method: str, response: Any) -> int:
     """The status, media type, headers and body are the documented ones."""
-    documented = schema["paths"][path.partition("?")[0]][method]["responses"]
+    documented = schema["paths"][template_of(path)][method]["responses"]
     status = str(response.status_code)
     assert status in documented, f"{method} {path}: undocumented {status} {response.content!r}"
     content = documented[status].get("content", {})
@@ -98,6 +136,14 @@ def conforms(schema: dict[str, Any], path: str, method: str, response: Any) -> i
         root = {"allOf": [content[JSON]["schema"]], "components": schema["components"]}
         validate_body(response.json(), root, cls=OAS30Validator)
     return response.status_code
+
+
+def sends(schema: dict[str, Any], path: str, method: str, body: Any) -> Any:
+    """``body`` is a JSON request body the schema admits for that operation."""
+    content = schema["paths"][template_of(path)][method]["requestBody"]["content"]
+    root = {"allOf": [content[JSON]["schema"]], "components": schema["components"]}
+    validate_body(body, root, cls=OAS30Validator)
+    return body
 
 
 def totp(secret: str) -> dict[str, str]:
@@ -163,11 +209,7 @@ def test_every_endpoint_with_exactly_its_status_codes(schema):
 
 def test_request_bodies(schema):
     """Each body names the fields the serializers read, all required strings."""
-    expected = {
-        LOGIN: {"username", "password"},
-        REFRESH: {"refresh"},
-        **{path: {"code"} for path in CODE_ENDPOINTS},
-    }
+    expected = {LOGIN: {"username", "password"}, REFRESH: {"refresh"}}
     for path, fields in expected.items():
         body = body_schema(schema, path, "post")
         assert set(body["properties"]) == fields, path
@@ -178,10 +220,26 @@ def test_request_bodies(schema):
     assert logout["properties"]["everywhere"]["type"] == "boolean"
     for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get"), (PAYOUT, "post")]:
         assert "requestBody" not in schema["paths"][path][method]
-    code = {
-        p: body_schema(schema, p, "post")["properties"]["code"]["description"]
-        for p in CODE_ENDPOINTS
-    }
+    code = {}
+    for path in CODE_ENDPOINTS:
+        content = schema["paths"][path]["post"]["requestBody"]["content"]
+        assert set(content) == {JSON, FORM}, path
+        # A form cannot carry a credential (an object): it sends the code alone.
+        by_code = resolve(schema, content[FORM]["schema"])
+        assert set(by_code["properties"]) == set(by_code["required"]) == {"code"}, path
+        assert by_code["properties"]["code"]["type"] == "string"
+        code[path] = by_code["properties"]["code"]["description"]
+        shapes = shapes_of(schema, content[JSON]["schema"])
+        if path not in KEY_ENDPOINTS or not webauthn.available():
+            assert shapes == [by_code], path
+            continue
+        # JSON: the code or a security key's answer, one of them: closed shapes, so a
+        # body with both (a 400 on `credential`) matches neither.
+        assert shapes[0] == by_code, path
+        assert set(shapes[1]["properties"]) == set(shapes[1]["required"]) == {"credential"}
+        assert all(shape["additionalProperties"] is False for shape in shapes), path
+        credential = resolve(schema, shapes[1]["properties"]["credential"])
+        assert credential["title"] == "AuthenticationResponseJSON", path
     assert "recovery code" in code[AUTHENTICATE]
     assert "recovery code" in code[VERIFY]
     assert "recovery code" in code[TURN_OFF]
@@ -190,10 +248,11 @@ def test_request_bodies(schema):
 
 
 def test_errors_are_json_with_detail_and_code(schema):
-    """401/403/406/409/415/429 bodies promise `detail` and `code`; a 429 promises Retry-After."""
+    """401/403/404/406/409/415/429 bodies promise `detail` and `code`; a 429 promises
+    Retry-After."""
     for (path, method), codes in EXPECTED.items():
         responses = schema["paths"][path][method]["responses"]
-        for status in codes & {"401", "403", "406", "409", "413", "415", "429"}:
+        for status in codes & {"401", "403", "404", "406", "409", "413", "415", "429"}:
             content = responses[status]["content"]
             assert set(content) == {JSON}, (path, status)
             for error in shapes_of(schema, content[JSON]["schema"]):
@@ -221,7 +280,8 @@ def test_generate_offers_json_png_and_svg(schema):
 
 
 def test_security_schemes(schema):
-    """Authenticate takes the pending token alone; the others a full JWT; login none."""
+    """Authenticate takes the pending token alone; a security key's challenge either
+    token; the others a full JWT; login none."""
     schemes = schema["components"]["securitySchemes"]
     assert schemes["pendingToken"]["type"] == "http"
     assert schemes["pendingToken"]["scheme"] == "bearer"
@@ -231,6 +291,8 @@ def test_security_schemes(schema):
         security = schema["paths"][path][method].get("security", [])
         if path == AUTHENTICATE:
             assert security == [{"pendingToken": []}]
+        elif path == AUTHENTICATE_OPTIONS:
+            assert security == [{"pendingToken": []}, {"jwtAuth": []}]
         elif path in (LOGIN, REFRESH, LOGOUT):
             assert all(requirement == {} for requirement in security), path
         else:
@@ -253,8 +315,9 @@ def test_login_answers_one_of_two_documented_shapes(schema):
 
 
 def test_the_challenge_is_documented_where_it_can_come(schema):
-    """Turn-on and payout: a 401 that is a token error or RFC 9470's challenge, whose
-    header is documented; nowhere else, so a client knows where to expect it."""
+    """Turn-on, the security keys' registration and deletion, and payout: a 401 that
+    is a token error or RFC 9470's challenge, whose header is documented; nowhere
+    else, so a client knows where to expect it."""
     for (path, method), codes in EXPECTED.items():
         if "401" not in codes:
             continue
@@ -280,8 +343,10 @@ def test_the_challenge_is_documented_where_it_can_come(schema):
 
 def test_forbidden_says_which_codes_it_can_be(schema):
     """A 403 names each code the view can answer with, and no other."""
-    setup_open = {STATUS, GENERATE, TURN_ON}  # `two_factor_setup_allowed`
-    code_checks = {AUTHENTICATE, VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES}
+    # `two_factor_setup_allowed`: enrolling stays open to a user REQUIRED covers
+    setup_open = {STATUS, GENERATE, TURN_ON, KEYS, REGISTER_OPTIONS, REGISTER}
+    # a counted second factor: the block applies (registration checks it too)
+    code_checks = {AUTHENTICATE, VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES, REGISTER}
     for (path, method), codes in EXPECTED.items():
         if "403" not in codes:
             continue
@@ -479,6 +544,284 @@ def test_blocked_codes_match_the_schema(schema, enabled, api):
         assert response.json()["code"] == "two_factor_blocked"
 
 
+# Security keys and passkeys (CONTRACT.md §13) ------------------------------------
+
+
+@pytest.fixture
+def soft() -> Any:
+    """The software authenticator's class; skips without the webauthn extra."""
+    pytest.importorskip("webauthn", reason="the webauthn extra is not installed")
+    from tests.webauthn_authenticator import SoftAuthenticator
+
+    return SoftAuthenticator
+
+
+def key_url(pk: Any) -> str:
+    return KEY.replace("{id}", str(pk))
+
+
+@needs_webauthn
+def test_webauthn_bodies_are_named_as_webauthn_names_them(schema):
+    """The browser's JSON (`toJSON()`) and the options, by their WebAuthn L3 names:
+    objects that admit more members, with what this server reads or always sends."""
+    components = schema["components"]["schemas"]
+    for name, response_keys in [
+        ("AuthenticationResponseJSON", {"clientDataJSON", "authenticatorData", "signature"}),
+        ("RegistrationResponseJSON", {"clientDataJSON", "attestationObject"}),
+    ]:
+        credential = components[name]
+        assert credential["type"] == "object"
+        assert credential["additionalProperties"] is True
+        assert set(credential["required"]) == {"id", "rawId", "type", "response"}
+        assert "PublicKeyCredential.toJSON()" in credential["description"]
+        response = credential["properties"]["response"]
+        assert set(response["required"]) == response_keys
+        assert response["additionalProperties"] is True
+
+    register = body_schema(schema, REGISTER, "post")
+    assert register["required"] == ["credential"]
+    assert (
+        resolve(schema, register["properties"]["credential"])
+        is components["RegistrationResponseJSON"]
+    )
+    assert register["properties"]["name"]["type"] == "string"
+    assert register["properties"]["name"]["maxLength"] == 64
+    assert set(schema["paths"][REGISTER]["post"]["requestBody"]["content"]) == {JSON}
+    rename = body_schema(schema, KEY, "patch")  # the whole body: `name` is required
+    assert rename["required"] == ["name"]
+    for path, method in [
+        (REGISTER_OPTIONS, "post"),
+        (AUTHENTICATE_OPTIONS, "post"),
+        (KEYS, "get"),
+        (KEY, "delete"),
+    ]:
+        assert "requestBody" not in schema["paths"][path][method], path
+
+    def success(path: str, method: str, status: str = "200") -> dict[str, Any]:
+        content = schema["paths"][path][method]["responses"][status]["content"]
+        return resolve(schema, content[JSON]["schema"])
+
+    creation = success(REGISTER_OPTIONS, "post")
+    assert creation is components["PublicKeyCredentialCreationOptionsJSON"]
+    assert {"rp", "user", "challenge", "pubKeyCredParams", "excludeCredentials"} <= set(
+        creation["required"]
+    )
+    request = success(AUTHENTICATE_OPTIONS, "post")
+    assert request is components["PublicKeyCredentialRequestOptionsJSON"]
+    assert {"challenge", "rpId", "allowCredentials", "userVerification"} <= set(request["required"])
+    key = {"id", "name", "created_at", "last_used_at"}
+    registered = success(REGISTER, "post", "201")
+    assert set(registered["required"]) == key
+    assert set(registered["properties"]) == key | {"recovery_codes", "access", "refresh"}
+    assert registered["properties"]["last_used_at"]["nullable"] is True
+    listed = success(KEYS, "get")
+    assert set(resolve(schema, listed["items"])["required"]) == key
+    assert "content" not in schema["paths"][KEY]["delete"]["responses"]["204"]
+
+
+def test_status_names_the_methods(schema):
+    """`methods`: an array of one named enum, `totp` and `webauthn`."""
+    content = schema["paths"][STATUS]["get"]["responses"]["200"]["content"]
+    status = resolve(schema, content[JSON]["schema"])
+    assert set(status["required"]) == {"enabled", "recovery_codes_remaining", "methods"}
+    methods = status["properties"]["methods"]
+    assert methods["type"] == "array"
+    assert resolve(schema, methods["items"])["enum"] == ["totp", "webauthn"]
+
+
+def test_the_wrong_answer_of_a_key_is_documented_on_its_field(schema):
+    """A 400 of an endpoint that reads `credential` may name that field."""
+    for path, method in [(p, "post") for p in CODE_ENDPOINTS]:
+        bad = schema["paths"][path][method]["responses"]["400"]
+        (fields,) = [
+            s
+            for s in shapes_of(schema, bad["content"][JSON]["schema"])
+            if "code" not in s.get("required", [])
+        ]
+        assert {"code", "credential"} <= set(fields["properties"]), path
+        if path in KEY_ENDPOINTS and webauthn.available():
+            assert "`credential`" in bad["description"], path
+
+
+@needs_webauthn
+def test_security_key_flow_matches_the_schema(schema, plain, api, clock, soft):
+    """Register, list, rename, log in, step up, new codes, delete, turn off: every
+    request body the schema admits, every answer the one it documents."""
+
+    def answer(
+        path: str, method: str = "post", data: Any = None, *, token: str, status: int = 200
+    ) -> Any:
+        if data is not None:
+            sends(schema, path, method, data)
+        response = getattr(api, method)(path, data, format="json", **bearer(token))
+        assert conforms(schema, path, method, response) == status, response.content
+        return response
+
+    blue, red = soft(), soft()
+    options = answer(REGISTER_OPTIONS, token=plain.tokens["access"]).json()
+    credential = blue.register(options)
+    first = answer(
+        REGISTER,
+        data={"credential": credential, "name": "Blue key"},
+        token=plain.tokens["access"],
+        status=201,
+    ).json()
+    assert {"recovery_codes", "access", "refresh"} <= set(first)  # 2FA was off
+    full = first["access"]
+    assert answer(STATUS, "get", token=full).json()["methods"] == ["webauthn"]
+    options = answer(REGISTER_OPTIONS, token=full).json()
+    second = answer(
+        REGISTER, data={"credential": red.register(options)}, token=full, status=201
+    ).json()
+    assert set(second) == {"id", "name", "created_at", "last_used_at"}  # 2FA was on
+    assert len(answer(KEYS, "get", token=full).json()) == 2
+    answer(key_url(first["id"]), "patch", data={"name": "Red key"}, token=full)
+
+    clock.shift(60)
+    pending = log_in(api)["pending_token"]
+    options = answer(AUTHENTICATE_OPTIONS, token=pending).json()
+    body = {"credential": blue.authenticate(options)}
+    authed = answer(AUTHENTICATE, data=body, token=pending).json()
+    mfa = authed["access"]
+    for path in (VERIFY, RECOVERY_CODES):
+        options = answer(AUTHENTICATE_OPTIONS, token=mfa).json()
+        answer(path, data={"credential": red.authenticate(options)}, token=mfa)
+    answer(key_url(second["id"]), "delete", token=mfa, status=204)
+    options = answer(AUTHENTICATE_OPTIONS, token=mfa).json()
+    answer(TURN_OFF, data={"credential": blue.authenticate(options)}, token=mfa, status=204)
+
+
+@needs_webauthn
+def test_security_key_errors_match_the_schema(schema, keyed, api, clock, soft, monkeypatch):
+    """400, 401, 403, 404, 409, 413, 415 and 429 of the keys' endpoints, as documented."""
+    mfa = bearer(keyed.tokens["access"])
+    no_mfa = bearer(full_tokens(keyed.user, ["pwd"])["access"])
+
+    def status(path: str, method: str = "post", data: Any = None, **extra: Any) -> int:
+        response = getattr(api, method)(path, data, format="json", **extra)
+        return conforms(schema, path, method, response)
+
+    def registration(token: dict[str, str]) -> dict[str, Any]:
+        options = api.post(REGISTER_OPTIONS, format="json", **token).json()
+        return {"credential": soft().register(options)}
+
+    everything = [
+        (KEYS, "get"),
+        (key_url(keyed.key_id), "patch"),
+        (key_url(keyed.key_id), "delete"),
+        (REGISTER_OPTIONS, "post"),
+        (REGISTER, "post"),
+        (AUTHENTICATE_OPTIONS, "post"),
+    ]
+    for path, method in everything:
+        assert status(path, method) == 401, path
+        if path != AUTHENTICATE_OPTIONS:  # the one that takes a token without `mfa`
+            assert status(path, method, {"name": "x"}, **no_mfa) == 403, path
+    assert status(key_url(keyed.key_id + 1), "patch", {"name": "x"}, **mfa) == 404
+    assert status(key_url(keyed.key_id + 1), "delete", **mfa) == 404
+    assert status(key_url(keyed.key_id), "patch", {"name": "x" * 65}, **mfa) == 400
+    assert status(key_url(keyed.key_id), "patch", {}, **mfa) == 400
+    assert status(REGISTER, data={}, **mfa) == 400
+    assert status(REGISTER, data={"credential": "junk", "name": "x" * 65}, **mfa) == 400
+    spent = registration(mfa)
+    assert status(REGISTER, data=spent, **mfa) == 201
+    assert status(REGISTER, data=spent, **mfa) == 400  # its challenge is spent
+    not_json = api.post(REGISTER, "{not json", content_type=JSON, **mfa)
+    assert conforms(schema, REGISTER, "post", not_json) == 400
+    assert not_json.json()["code"] == "parse_error"
+    for path, method in [(REGISTER, "post"), (key_url(keyed.key_id), "patch")]:
+        as_text = getattr(api, method)(path, "name=x", content_type="text/plain", **mfa)
+        assert conforms(schema, path, method, as_text) == 415
+        big = b" " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+        too_large = getattr(api, method)(path, big, content_type=JSON, **mfa)
+        assert conforms(schema, path, method, too_large) == 413
+
+    pending = bearer(log_in(api)["pending_token"])
+    malformed = {"credential": {"id": "x"}}
+    both = {
+        "code": "123456",
+        "credential": keyed.authenticator.authenticate(
+            api.post(AUTHENTICATE_OPTIONS, format="json", **pending).json()
+        ),
+    }
+    with pytest.raises(JSONSchemaError):  # the schema says one of them, never both
+        sends(schema, AUTHENTICATE, "post", both)
+    for body in (malformed, both):
+        response = api.post(AUTHENTICATE, body, format="json", **pending)
+        assert conforms(schema, AUTHENTICATE, "post", response) == 400
+        assert list(response.json()) == ["credential"]
+
+    locked = {"two_factor_locked_until": timezone.now() + timedelta(minutes=1)}
+    get_user_model().objects.filter(pk=keyed.user.pk).update(**locked)
+    assert status(REGISTER, data=registration(mfa), **mfa) == 429
+    blocked = {"two_factor_failed_attempts": twofactor_settings.FAILURE_LIMIT}
+    get_user_model().objects.filter(pk=keyed.user.pk).update(**blocked)
+    refused = api.post(REGISTER, registration(mfa), format="json", **mfa)
+    assert conforms(schema, REGISTER, "post", refused) == 403
+    assert refused.json()["code"] == "two_factor_blocked"
+
+    bob = bearer(log_in(api, make_user("bob").username)["access"])  # 2FA off
+    refused = api.post(AUTHENTICATE_OPTIONS, format="json", **bob)
+    assert conforms(schema, AUTHENTICATE_OPTIONS, "post", refused) == 409
+    assert refused.json()["code"] == "two_factor_not_enabled"
+    with monkeypatch.context() as patched:  # another request turned 2FA on meanwhile
+        patched.setattr(attempts, "switch_on", lambda user: False)
+        raced = api.post(REGISTER, registration(bob), format="json", **bob)
+    assert conforms(schema, REGISTER, "post", raced) == 409
+    assert raced.json()["code"] == "two_factor_already_enabled"
+    secret = api.post(GENERATE, format="json", **bob).json()["secret"]
+    turned_on = api.post(TURN_ON, totp(secret), format="json", **bob)
+    assert turned_on.status_code == 200, turned_on.content
+    totp_only = bearer(turned_on.json()["access"])
+    refused = api.post(AUTHENTICATE_OPTIONS, format="json", **totp_only)
+    assert conforms(schema, AUTHENTICATE_OPTIONS, "post", refused) == 409
+    assert refused.json()["code"] == "two_factor_no_security_key"
+
+
+@needs_webauthn
+def test_security_key_challenges_match_the_schema(schema, keyed, api, clock, soft):
+    """Registering or deleting a key with a login over 5 minutes old: the challenge;
+    a security key's answer at `2fa/verify/` is the remedy."""
+    recent = int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds())
+    clock.shift(recent + 1)
+    refreshed = api.post(REFRESH, {"refresh": keyed.tokens["refresh"]}, format="json")
+    old = bearer(refreshed.json()["access"])
+    for path, method in [
+        (REGISTER_OPTIONS, "post"),
+        (REGISTER, "post"),
+        (key_url(keyed.key_id), "delete"),
+    ]:
+        challenged = getattr(api, method)(path, {}, format="json", **old)
+        assert conforms(schema, path, method, challenged) == 401, path
+        assert is_challenge(challenged, recent), path
+
+    options = api.post(AUTHENTICATE_OPTIONS, format="json", **old).json()
+    body = {"credential": keyed.authenticator.authenticate(options)}
+    verified = api.post(VERIFY, sends(schema, VERIFY, "post", body), format="json", **old)
+    assert conforms(schema, VERIFY, "post", verified) == 200
+    fresh = bearer(verified.json()["access"])
+    deleted = api.delete(key_url(keyed.key_id), **fresh)
+    assert conforms(schema, KEY, "delete", deleted) == 204
+
+
+@needs_webauthn
+def test_required_enrolment_leaves_key_registration_open(schema, plain, api, settings, soft):
+    """REQUIRED: the keys' list and registration stay open; renaming and deleting do not."""
+    settings.TWO_FACTOR = {**settings.TWO_FACTOR, "REQUIRED": "all"}
+    token = bearer(log_in(api)["access"])
+    assert conforms(schema, KEYS, "get", api.get(KEYS, **token)) == 200
+    options = api.post(REGISTER_OPTIONS, format="json", **token)
+    assert conforms(schema, REGISTER_OPTIONS, "post", options) == 200
+    for method in ("patch", "delete"):
+        response = getattr(api, method)(key_url(1), {"name": "x"}, format="json", **token)
+        assert conforms(schema, KEY, method, response) == 403
+        assert response.json()["code"] == "two_factor_setup_required"
+    registered = api.post(
+        REGISTER, {"credential": soft().register(options.json())}, format="json", **token
+    )
+    assert conforms(schema, REGISTER, "post", registered) == 201
+
+
 def test_docs_are_public_and_offline(client):
     """Swagger UI loads with no token (even a junk one) and only local assets, no CDN."""
     response = client.get("/api/docs/", HTTP_AUTHORIZATION="Bearer junk")
@@ -527,3 +870,35 @@ def test_package_imports_without_drf_spectacular():
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_schema_without_the_webauthn_extra(tmp_path):
+    """Without py_webauthn the keys' routes are absent, and so are they from the
+    schema; a code body takes the code alone. No warning either way."""
+    out = tmp_path / "schema.json"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["webauthn"] = None  # as if not installed
+        import django
+        django.setup()
+        from django.core.management import call_command
+        call_command("spectacular", "--validate", "--fail-on-warn", "--format",
+                     "openapi-json", "--file", {str(out)!r})
+        """
+    )
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-c", script]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    env["PYTHONPATH"] = os.pathsep.join([str(root), str(root / "example_project")])
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    generated = json.loads(out.read_text())
+    validate_spec(generated)
+    assert set(generated["paths"]) == {path for path, _ in EXPECTED} - {
+        path for path, _ in WEBAUTHN_EXPECTED
+    }
+    for path in CODE_ENDPOINTS:
+        content = generated["paths"][path]["post"]["requestBody"]["content"]
+        assert content[JSON] == content[FORM], path
+        assert "credential" not in resolve(generated, content[JSON]["schema"])["properties"]
