@@ -92,9 +92,17 @@ class CodeSerializer(serializers.Serializer[Any]):
         "both": _("Send a code or a security key's credential, not both."),
     }
 
-    def __init__(self, *args: Any, allow_recovery: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        allow_recovery: bool = False,
+        allow_credential: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.allow_recovery = allow_recovery
+        if not allow_credential:  # turn-on: only a code of the app it turns on
+            del self.fields["credential"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "credential" in attrs:

@@ -69,10 +69,15 @@ class TwoFactorAPIView(TwoFactorBaseView):
     authentication_classes = [TwoFactorJWTAuthentication]
     permission_classes = [IsTwoFactorAuthenticated]
 
-    def code(self, request: Request, *, allow_recovery: bool) -> SubmittedCode:
-        """``{"code"}`` or ``{"credential"}`` (a WebAuthn assertion), classified."""
+    def code(
+        self, request: Request, *, allow_recovery: bool, allow_credential: bool = True
+    ) -> SubmittedCode:
+        """``{"code"}`` or, where allowed, ``{"credential"}`` (a WebAuthn assertion), classified."""
         serializer = CodeSerializer(
-            data=request.data, allow_recovery=allow_recovery, context={"request": request._request}
+            data=request.data,
+            allow_recovery=allow_recovery,
+            allow_credential=allow_credential,
+            context={"request": request._request},
         )
         serializer.is_valid(raise_exception=True)
         code: SubmittedCode = serializer.validated_data["code"]
@@ -166,7 +171,7 @@ class TurnOnView(TwoFactorAPIView):
 
     def post(self, request: Request) -> Response:
         ensure_recently_authenticated(request)
-        code = self.code(request, allow_recovery=False)
+        code = self.code(request, allow_recovery=False, allow_credential=False)
         return Response(
             services.enable(request.user, code, methods_of(request.auth), request._request)
         )

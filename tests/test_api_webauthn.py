@@ -486,3 +486,14 @@ def test_client_data_nested_too_deep_is_a_counted_refusal_not_a_500(keyed, api):
         response = post(api, url, auth, {"credential": credential})
         assert response.status_code == 400, response.content
     assert failures(keyed.user) == 2
+
+
+def test_turn_on_takes_a_code_of_the_app_only(keyed, api):
+    """A key user adding an app: a key's answer cannot stand in for the app's first code."""
+    access = keyed.tokens["access"]
+    assert post(api, GENERATE, access).status_code == 200
+    credential = assertion(api, access, keyed.authenticator)
+    with only_counter_changes(keyed.user, by=0):
+        response = post(api, TURN_ON, access, {"credential": credential})
+    assert response.status_code == 400, response.content
+    assert [e.code for e in response.data["code"]] == ["required"]
