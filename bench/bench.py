@@ -14,9 +14,11 @@ them, and each figure is a median over rounds. The parts:
 - ``login/`` against SimpleJWT's ``TokenObtainPairView``, both with Django's
   default hasher (PBKDF2), so hashing dominates as in production; then the
   same pair with the MD5 hasher, to show the cost beyond hashing;
-- latency and queries of ``2fa/authenticate/``, ``2fa/turn-on/`` and
+- latency and queries of ``2fa/authenticate/`` (a TOTP code, a recovery
+  code, a security key's assertion), ``2fa/turn-on/`` and
   ``2fa/generate/`` in JSON, PNG and SVG; the user's last accepted step is
-  reset between requests, outside the timed region, so every code is fresh;
+  reset between requests, outside the timed region, so every code is fresh,
+  and each assertion answers a challenge fetched and signed outside it;
 - the package's QR encoders against the qrcode library's image factories
   (``bench/qr.py``), every image decoded again;
 - the whole flow under 8 concurrent clients against gunicorn and PostgreSQL
@@ -66,6 +68,8 @@ from bench.measure import (  # noqa: E402
 
 DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+#: An endpoint row: set-up outside the timed region, timed call, requests, most queries allowed.
+Endpoint = tuple[Callable[[], None], Callable[[], Any], int, int | None]
 
 
 def set_up_django(sqlite_path: Path, pg_url: str | None) -> None:
@@ -107,6 +111,8 @@ class Fixture:
         from django_twofactor import crypto
 
         fields.setdefault("password", self.password_hash)
+        if secret and enabled:  # TOTP on: turn-on accepted a step (0, 1970: any code is fresh)
+            fields.setdefault("two_factor_last_step", 0)
         return self.users.create(
             username=username,
             two_factor_secret=crypto.encrypt(secret) if secret else "",
@@ -251,7 +257,7 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
         return expect(fx.post("/api/auth/2fa/authenticate/", body, **bearer(pending)))
 
     def fresh_step() -> None:
-        fx.users.filter(pk=authenticating.pk).update(two_factor_last_step=None)
+        fx.users.filter(pk=authenticating.pk).update(two_factor_last_step=0)
 
     def authenticate_with_recovery_code() -> Any:
         body = {"code": recovery_code}
@@ -285,8 +291,7 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
     def nothing() -> None:
         return None
 
-    # name -> (set-up outside the timed region, timed call, requests, most queries allowed)
-    endpoints: dict[str, tuple[Callable[[], None], Callable[[], Any], int, int | None]] = {
+    endpoints: dict[str, Endpoint] = {
         "2fa/authenticate/ (TOTP code)": (fresh_step, authenticate, plan.endpoint_requests, 3),
         "2fa/authenticate/ (recovery code)": (
             unspend,
@@ -294,6 +299,7 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
             plan.endpoint_requests,
             None,
         ),
+        **security_key_endpoint(fx, plan, report),
         "2fa/turn-on/": (set_up_again, turn_on, plan.endpoint_requests, None),
     }
     formats = {"JSON (PNG data URI)": JSON, "PNG": "image/png", "SVG": "image/svg+xml"}
@@ -329,6 +335,55 @@ def bench_endpoints(fx: Fixture, plan: Plan, report: Report) -> None:
                 met="-" if limit is None else verdict(queries[name] <= limit),
             )
         )
+
+
+def security_key_endpoint(fx: Fixture, plan: Plan, report: Report) -> dict[str, Endpoint]:
+    """``2fa/authenticate/`` with a security key's assertion, as ``bench_endpoints``
+    times the others: (set-up, timed call, requests, most queries allowed).
+
+    The key is registered through the API by the software authenticator of
+    the tests (``tests/webauthn_authenticator.py``, ES256), so its answers are
+    what a browser sends. Each request needs a challenge of its own: the
+    set-up fetches ``2fa/webauthn/authenticate/options/`` and signs the
+    answer outside the timed region, so the row times what the server does
+    with an answer: find the key, spend the challenge, check the signature
+    (py_webauthn), move the counter. Without the ``webauthn`` extra the row is
+    left out with a note.
+    """
+    from importlib.util import find_spec
+
+    from django_twofactor import tokens
+    from django_twofactor.methods import webauthn
+
+    if not (webauthn.available() and find_spec("cbor2") and find_spec("pytest")):
+        report.notes.append("2fa/authenticate/ (security key) SKIPPED: no webauthn extra.")
+        return {}
+    from tests.webauthn_authenticator import SoftAuthenticator
+
+    authenticator = SoftAuthenticator()  # origin http://localhost:8000, as the RP accepts
+    access = tokens.full_tokens(fx.user("endpoint-webauthn"), ["pwd"])["access"]
+    options = expect(fx.post("/api/auth/2fa/webauthn/register/options/", {}, **bearer(access)))
+    credential = authenticator.register(options.json())
+    body = {"credential": credential, "name": "Bench key"}
+    expect(fx.post("/api/auth/2fa/webauthn/register/", body, **bearer(access)), 201)
+    pending = tokens.pending_token(fx.users.get(username="endpoint-webauthn"))
+    answer: dict[str, Any] = {}
+
+    def sign() -> None:
+        options = fx.post("/api/auth/2fa/webauthn/authenticate/options/", {}, **bearer(pending))
+        answer["credential"] = authenticator.authenticate(expect(options).json())
+
+    def authenticate() -> Any:
+        return expect(fx.post("/api/auth/2fa/authenticate/", answer, **bearer(pending)))
+
+    return {
+        "2fa/authenticate/ (security key, ES256)": (
+            sign,
+            authenticate,
+            plan.endpoint_requests,
+            None,
+        )
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

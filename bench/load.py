@@ -197,7 +197,11 @@ def run_clients(work: list[Any], task: Callable[[Any], int], seconds: float) -> 
 
 
 def _prepare_users(prefix: str, count: int) -> list[tuple[Any, str]]:
-    """Users with 2FA on in the ``pg`` database, and their secrets."""
+    """Users with 2FA on in the ``pg`` database, and their secrets.
+
+    TOTP counts as on only once a step was accepted (turn-on's); step 0
+    (1970) stands for it, so every current code is fresh.
+    """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
@@ -210,7 +214,7 @@ def _prepare_users(prefix: str, count: int) -> list[tuple[Any, str]]:
     users = user_model._default_manager.using("pg").bulk_create(
         user_model(
             username=f"{prefix}{i}", password=password, two_factor_enabled=True,
-            two_factor_secret=crypto.encrypt(secret),
+            two_factor_secret=crypto.encrypt(secret), two_factor_last_step=0,
         )
         for i, secret in enumerate(secrets)
     )  # fmt: skip
