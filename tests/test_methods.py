@@ -15,9 +15,10 @@ from django_twofactor.tokens import MULTI_FACTOR, ONE_TIME_PASSWORD
 )
 def test_each_method_has_the_shape(kind, amr):
     method = methods.for_kind(kind)
-    shape = (method.KIND, method.AMR)
-    assert shape == (kind, amr)
+    shape = (method.KIND, method.FIELD, method.AMR)
+    assert shape == (kind, "code", amr)
     assert callable(method.verify)
+    assert method.begin(None, None) is None  # a code needs nothing sent first
 
 
 def test_every_classified_code_has_a_method():
