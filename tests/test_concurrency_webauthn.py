@@ -13,13 +13,11 @@ fail the test with that error, never pass it.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -30,7 +28,7 @@ from django_twofactor.models import RecoveryCode, WebAuthnChallenge, WebAuthnCre
 from tests import test_concurrency
 from tests.api_helpers import AUTHENTICATE
 from tests.conftest import bearer, log_in, make_user
-from tests.test_concurrency import ROUNDS, THREADS, pending_tokens
+from tests.test_concurrency import ROUNDS, THREADS, Holder, Send, burst, pending_tokens, tally
 from tests.webauthn_authenticator import SoftAuthenticator
 from tests.webauthn_helpers import (
     AUTHENTICATE_OPTIONS,
@@ -45,9 +43,6 @@ pytestmark = test_concurrency.pytestmark  # PostgreSQL only, committed rows
 gate = test_concurrency.gate  # each request held after it loaded the user row
 
 INVALID = ["The security key's answer is not valid, expired or was already used."]
-
-Holder = dict[str, threading.Barrier | None]
-Send = Callable[[int, APIClient], Any]
 
 
 @pytest.fixture
@@ -69,49 +64,6 @@ def hold(monkeypatch) -> Callable[[Any, str], Holder]:
         return holder
 
     return install
-
-
-def burst(holders: Sequence[Holder], send: Send, count: int = THREADS) -> list[Any]:
-    """Run ``send(i, client)`` in ``count`` threads at once, each held at every
-    point of ``holders`` until all have reached it; return the responses."""
-    start = threading.Barrier(count, timeout=30)
-    for holder in holders:
-        holder["barrier"] = threading.Barrier(count, timeout=30)
-    responses: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        client = APIClient()
-        try:
-            start.wait()
-            response = send(i, client)
-            with lock:
-                responses.append(response)
-        except BaseException as exc:  # reported below, in the test's thread
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=90)
-    finally:
-        for holder in holders:
-            holder["barrier"] = None
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not errors, errors
-    return responses
-
-
-def tally(label: str, round_: int, responses: list[Any]) -> Counter[int]:
-    counts = Counter(response.status_code for response in responses)
-    print(f"\n{label} round {round_}: {dict(sorted(counts.items()))}")
-    return counts
 
 
 def refused_as_invalid(responses: list[Any], status: int = 400) -> None:
