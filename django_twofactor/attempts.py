@@ -103,11 +103,15 @@ def switch_on(user: Any) -> bool:
     Call inside the transaction that stores the method, so both or neither
     happen; ``False`` if 2FA was switched on meanwhile, or a lock holds.
     """
-    changes = {"two_factor_enabled": True, "two_factor_failed_attempts": 0}
     updated = (
         user_row(user)
         .filter(_usable(timezone.now(), enabled=False))
-        .update(**changes, two_factor_locked_until=None, two_factor_epoch=F("two_factor_epoch") + 1)
+        .update(
+            two_factor_enabled=True,
+            two_factor_failed_attempts=0,
+            two_factor_locked_until=None,
+            two_factor_epoch=F("two_factor_epoch") + 1,
+        )
     )
     if updated != 1:
         return False

@@ -108,7 +108,7 @@ class CodeSerializer(serializers.Serializer[Any]):
         if "credential" in attrs:
             if "code" in attrs:
                 raise serializers.ValidationError(
-                    {"credential": [self.error_messages["both"]]}, "both"
+                    {"credential": [self.error_messages["both"]]}, "malformed_credential"
                 )
             rp = RelyingParty.for_request(self.context["request"])
             return {"code": SubmittedCode(WEBAUTHN, Assertion(attrs["credential"], rp))}
