@@ -235,3 +235,47 @@ def test_recovery_codes(enabled, api, django_assert_num_queries):
         )
     assert response.status_code == 200
     assert len(response.json()["recovery_codes"]) == 10
+
+
+# Security keys ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def key_pending(keyed, api):
+    """A pending token of the ``keyed`` user and an answer to a challenge fetched with it."""
+    from tests.webauthn_helpers import assertion
+
+    response = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
+    token = response.json()["pending_token"]
+    return token, assertion(api, token, keyed.authenticator)
+
+
+def test_authenticate_with_a_key(key_pending, api, django_assert_num_queries):
+    """Find the key, spend the challenge (one DELETE), then reset the counter and move
+    the key's signature counter atomically."""
+    token, credential = key_pending
+    with django_assert_num_queries(AUTHENTICATED_USER + 1 + 1 + SAVEPOINT + 2 + OUTSTANDING):
+        response = api.post(
+            AUTHENTICATE, {"credential": credential}, format="json", **bearer(token)
+        )
+    assert response.status_code == 200
+
+
+def test_authentication_options(keyed, api, django_assert_num_queries):
+    """The user's keys; then the challenge: drop expired ones, insert, look for a
+    surplus beyond ``LIVE_PER_CEREMONY`` (a delete only when there is one)."""
+    from tests.webauthn_helpers import AUTHENTICATE_OPTIONS
+
+    response = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
+    token = response.json()["pending_token"]
+    with django_assert_num_queries(AUTHENTICATED_USER + 1 + 3):
+        response = api.post(AUTHENTICATE_OPTIONS, {}, format="json", **bearer(token))
+    assert response.status_code == 200
+
+
+def test_list_keys(keyed, api, django_assert_num_queries):
+    from tests.webauthn_helpers import KEYS
+
+    with django_assert_num_queries(AUTHENTICATED_USER + 1):
+        response = api.get(KEYS, **bearer(keyed.tokens["access"]))
+    assert response.status_code == 200
