@@ -13,7 +13,8 @@ HOWTO = """\
 Demo user ready: username "{username}", password "{password}".
 
 While `make demo` serves the example project:
-  - open http://127.0.0.1:8000/ and walk through the flow in the browser, or
+  - open http://localhost:8000/ and walk through the flow in the browser (security
+    keys work at localhost only, not at 127.0.0.1), or
   - start it with curl (README.rst, "The flow, with curl", has every step):
       curl -s -X POST http://127.0.0.1:8000/api/auth/login/ \\
            -H 'Content-Type: application/json' \\
