@@ -15,8 +15,15 @@ from typing import Any
 import pytest
 
 from django_twofactor.models import WebAuthnChallenge, WebAuthnCredential
-from tests.browser import chromium, expect, screenshot, tab  # noqa: F401  # fixtures
+from tests.browser import (  # noqa: F401  # fixtures
+    VirtualAuthenticator,
+    chromium,
+    expect,
+    screenshot,
+    tab,
+)
 from tests.conftest import PASSWORD, make_user
+from tests.test_browser_admin import log_in_with_password
 
 pytest.importorskip("webauthn", reason="the webauthn extra is not installed")
 
@@ -51,47 +58,19 @@ REGISTER_A_KEY = """async ([api, username, password]) => {
 }"""
 
 
-def virtual_authenticator(page: Any) -> tuple[Any, str]:
-    """A USB security key with user verification that answers without a touch."""
-    session = page.context.new_cdp_session(page)
-    session.send("WebAuthn.enable")
-    added = session.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "usb",
-                "hasResidentKey": False,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
-    return session, added["authenticatorId"]
-
-
-def admin_with_a_key(page: Any, base: str) -> tuple[Any, str]:
+def admin_with_a_key(page: Any, base: str) -> VirtualAuthenticator:
     """alice, a superuser whose first and only method is a key in the page's authenticator."""
     user = make_user()
     user.is_staff = user.is_superuser = True
     user.save(update_fields=["is_staff", "is_superuser"])
-    session, authenticator = virtual_authenticator(page)
+    key = VirtualAuthenticator(page)
     page.goto(f"{base}/admin/login/")  # any page of the origin the key is for
     result = page.evaluate(REGISTER_A_KEY, [API, "alice", PASSWORD])
     assert result["status"] == 201, result
     assert result["key"]["name"] == "Chromium key"
     user.refresh_from_db()
     assert user.two_factor_enabled
-    return session, authenticator
-
-
-def log_in_with_password(page: Any, base: str) -> None:
-    page.goto(f"{base}/admin/")
-    expect(page).to_have_url(f"{base}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    return key
 
 
 def test_security_key_opens_the_admin(tab, live_server):
@@ -117,9 +96,9 @@ def test_security_key_opens_the_admin(tab, live_server):
 
 def test_no_answer_from_the_key_is_said_on_the_page(tab, live_server):
     """No key answers (here: it forgot its credentials); the page says so, nothing is posted."""
-    session, authenticator = admin_with_a_key(tab, live_server.url)
+    key = admin_with_a_key(tab, live_server.url)
     log_in_with_password(tab, live_server.url)
-    session.send("WebAuthn.clearCredentials", {"authenticatorId": authenticator})
+    key.session.send("WebAuthn.clearCredentials", {"authenticatorId": key.id})
     tab.get_by_role("button", name=BUTTON).click()
     expect(tab.get_by_text(NO_ANSWER)).to_be_visible()
     expect(tab.get_by_role("button", name=BUTTON)).to_be_enabled()
