@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,14 +39,25 @@ from . import challenges
 from .models import AUTHENTICATION, REGISTRATION, WebAuthnCredential
 from .relying_party import RelyingParty
 
-logger = logging.getLogger(__name__)
-
 #: How long the browser may wait for the user's touch, in milliseconds.
 TIMEOUT_MS = 120_000
 
 
 class Refused(Exception):
     """The answer is not a valid, fresh signature by one of the user's keys."""
+
+
+@contextmanager
+def _refusing(what: str) -> Iterator[None]:
+    """py_webauthn parses attacker-chosen bytes: whatever it raises on them (bad
+    base64, JSON nested too deep, a CBOR type it did not expect) is a refusal,
+    never a 500."""
+    try:
+        yield
+    except Refused:
+        raise
+    except Exception as exc:
+        raise Refused(f"{what}: {exc}") from exc
 
 
 def parse_registration(data: Any) -> RegistrationCredential:
@@ -67,10 +79,8 @@ def parse_authentication(data: Any) -> AuthenticationCredential:
 def _parsed(parse: Any, data: Any) -> Any:
     if not isinstance(data, dict):
         raise Refused("not a JSON object")
-    try:
+    with _refusing("malformed"):
         parsed = parse(data)
-    except Exception as exc:  # bad base64, wrong types: malformed input
-        raise Refused(str(exc)) from exc
     # base64url decoding skips stray characters: "id" must be "rawId", exactly.
     if not parsed.raw_id or bytes_to_base64url(parsed.raw_id) != parsed.id:
         raise Refused("id and rawId differ")
@@ -155,10 +165,8 @@ def _spend_challenge(
     The challenge is spent before the signature is checked: an answer that
     fails has used it up all the same, so no challenge is ever tried twice.
     """
-    try:
+    with _refusing("clientDataJSON is malformed"):
         client_data = parse_client_data_json(credential.response.client_data_json)
-    except Exception as exc:  # anything json.loads raises (RecursionError too): malformed
-        raise Refused("clientDataJSON is malformed") from exc
     if not rp.accepts(client_data.origin):
         raise Refused(f"origin {client_data.origin[:100]!r} is not accepted")
     if not challenges.spend(user, ceremony, client_data.challenge):
@@ -179,7 +187,7 @@ def verify_registration(
     user: Any, rp: RelyingParty, credential: RegistrationCredential
 ) -> Registered:
     challenge, origin = _spend_challenge(user, rp, credential, REGISTRATION)
-    try:
+    with _refusing("registration"):
         verified = verify_registration_response(
             credential=credential,
             expected_challenge=challenge,
@@ -187,11 +195,6 @@ def verify_registration(
             expected_origin=origin,
             require_user_verification=False,
         )
-    # py_webauthn parses attacker-chosen bytes; whatever it raises on them is a
-    # refusal, never a 500.
-    except Exception as exc:
-        logger.info("WebAuthn registration refused for user %s: %s", user.pk, exc)
-        raise Refused(str(exc)) from exc
     transports = [str(getattr(t, "value", t)) for t in credential.response.transports or []]
     return Registered(
         credential_id=bytes_to_base64url(verified.credential_id),
@@ -207,7 +210,6 @@ class Asserted:
     stored: WebAuthnCredential
     sign_count: int
     backed_up: bool
-    user_verified: bool
 
 
 def verify_assertion(user: Any, rp: RelyingParty, credential: AuthenticationCredential) -> Asserted:
@@ -217,7 +219,7 @@ def verify_assertion(user: Any, rp: RelyingParty, credential: AuthenticationCred
     if stored is None:
         raise Refused("not a credential of this user")
     challenge, origin = _spend_challenge(user, rp, credential, AUTHENTICATION)
-    try:
+    with _refusing("assertion"):
         verified = verify_authentication_response(
             credential=credential,
             expected_challenge=challenge,
@@ -227,12 +229,8 @@ def verify_assertion(user: Any, rp: RelyingParty, credential: AuthenticationCred
             credential_current_sign_count=stored.sign_count,
             require_user_verification=False,
         )
-    except Exception as exc:  # as in verify_registration
-        logger.info("WebAuthn assertion refused for user %s: %s", user.pk, exc)
-        raise Refused(str(exc)) from exc
     return Asserted(
         stored=stored,
         sign_count=verified.new_sign_count,
         backed_up=verified.credential_backed_up,
-        user_verified=verified.user_verified,
     )

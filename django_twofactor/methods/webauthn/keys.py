@@ -7,6 +7,7 @@ method when the last one goes) comes from ``django_twofactor.services``.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,6 +19,8 @@ from ...tokens import full_tokens, merge_methods
 from . import method
 from .models import WebAuthnCredential
 from .relying_party import RelyingParty
+
+logger = logging.getLogger(__name__)
 
 FIELD = method.FIELD
 
@@ -56,6 +59,7 @@ def register(
             user, RelyingParty.for_request(request), credential
         )
     except ceremonies.Refused as exc:
+        logger.info("Security key registration of user %s refused: %s", user.pk, exc)
         raise InvalidCode(FIELD) from exc
     first_method = not user.two_factor_enabled
     try:

@@ -13,6 +13,7 @@ so the package works without it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ from ...exceptions import NoSecurityKey, NotEnabled
 from ...tokens import HARDWARE_KEY, MULTI_FACTOR, SOFTWARE_KEY, USER_PRESENCE
 from .models import WebAuthnCredential
 from .relying_party import RelyingParty
+
+logger = logging.getLogger(__name__)
 
 KIND = WEBAUTHN
 FIELD = "credential"
@@ -54,7 +57,8 @@ def verify(user: Any, value: Assertion) -> tuple[str, ...] | None:
 
     try:
         asserted = ceremonies.verify_assertion(user, value.rp, value.credential)
-    except ceremonies.Refused:
+    except ceremonies.Refused as exc:
+        logger.info("Security key answer of user %s refused: %s", user.pk, exc)
         return None
     if not attempts.accept_assertion(
         user, asserted.stored.pk, asserted.sign_count, backed_up=asserted.backed_up
