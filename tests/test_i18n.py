@@ -90,6 +90,45 @@ def test_wrong_code_is_explained_in_german(enabled, localized):
     assert response["Content-Language"] == "de"
 
 
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "de",
+            "Die Antwort des Sicherheitsschlüssels ist ungültig, abgelaufen oder wurde "
+            "bereits verwendet.",
+        ),
+        (
+            "fr",
+            "La réponse de la clé de sécurité n'est pas valide, a expiré ou a déjà été utilisée.",
+        ),
+        (
+            "pl",
+            "Odpowiedź klucza bezpieczeństwa jest nieprawidłowa, wygasła lub została już użyta.",
+        ),
+    ],
+)
+def test_a_refused_security_key_is_explained_in_the_users_language(
+    keyed, localized, language, text
+):
+    pytest.importorskip("webauthn", reason="the webauthn extra is not installed")
+    from tests.webauthn_helpers import AUTHENTICATE_OPTIONS
+
+    pending = pending_for(localized, keyed)
+    options = localized.post(AUTHENTICATE_OPTIONS, {}, format="json", **bearer(pending)).json()
+    answer = keyed.authenticator.authenticate(options, tamper_signature=True)
+    response = localized.post(
+        AUTHENTICATE,
+        {"credential": answer},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+        **bearer(pending),
+    )
+    assert response.status_code == 400
+    assert response.json() == {"credential": [text]}
+    assert [e.code for e in response.data["credential"]] == ["invalid_credential"]
+
+
 def test_malformed_code_message_keeps_its_number(enabled, localized):
     """``%(digits)d`` survives translation and is filled with the setting."""
     pending = pending_for(localized, enabled)
