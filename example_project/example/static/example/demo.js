@@ -339,6 +339,14 @@
     // Keys alone: an authenticator app can still be added beside them.
     $("manage-off").hidden = methods.includes("totp") || (status.enabled && !methods.length);
     $("start-setup").textContent = status.enabled ? "Add an authenticator app" : "Set up 2FA";
+    // New recovery codes take an app's code (never a recovery code): without an
+    // app, the key is the only way, so the code field goes.
+    const appless = status.enabled && !methods.includes("totp");
+    for (const node of document.querySelectorAll("[data-app-only]")) {
+      node.hidden = appless;
+      if (node.tagName === "INPUT") node.disabled = appless;
+    }
+    for (const node of document.querySelectorAll("[data-keys-only]")) node.hidden = !appless;
     $("keys-box").hidden = !keysSupported;
     $("add-key-form").hidden = !keysHere;
     showKeys();
