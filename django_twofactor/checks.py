@@ -88,15 +88,17 @@ _VALUE_IDS = {key: f"django_twofactor.E{n:03d}" for n, (key, _, _) in enumerate(
 
 
 # Rules added later take the next free id, so no existing id ever changes.
-def _enrolment_policy(value: Any) -> bool:
-    if value is None or value in NAMED_POLICIES:
-        return True
+def _callable_path(value: Any) -> bool:
     if not isinstance(value, str):
         return False
     try:
         return callable(import_string(value))
     except ImportError:
         return False
+
+
+def _enrolment_policy(value: Any) -> bool:
+    return value is None or value in NAMED_POLICIES or _callable_path(value)
 
 
 def _rp_id(value: Any) -> bool:
@@ -162,6 +164,20 @@ _LATER_RULES: list[tuple[str, Callable[[Any], bool], str, str]] = [
         "None (the request's origin), or a non-empty list of origins such as "
         '"https://example.com" or "http://localhost:*" (any port); only localhost may use http',
         "django_twofactor.E023",
+    ),
+    ("NOTIFY", lambda v: isinstance(v, bool), "True or False", "django_twofactor.E025"),
+    (
+        "NOTIFY_LANGUAGE",
+        lambda v: v is None or _callable_path(v),
+        "None (the request's language), or the dotted path of a callable "
+        "user -> language code or None",
+        "django_twofactor.E026",
+    ),
+    (
+        "TRUSTED_DEVICE_LIFETIME",
+        lambda v: v is None or _positive_timedelta(v),
+        "None (trusted devices off), or a positive timedelta",
+        "django_twofactor.E027",
     ),
 ]
 _VALUE_RULES += [(key, valid, expected) for key, valid, expected, _ in _LATER_RULES]

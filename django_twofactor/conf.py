@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBAUTHN_RP_ID": None,
     "WEBAUTHN_RP_NAME": None,
     "WEBAUTHN_ORIGINS": None,
+    "NOTIFY": True,
+    "NOTIFY_LANGUAGE": None,
+    "TRUSTED_DEVICE_LIFETIME": None,
 }
 
 
@@ -122,6 +125,23 @@ class TwoFactorSettings:
     def WEBAUTHN_ORIGINS(self) -> Sequence[str] | None:
         """``None``: the request's own origin."""
         value: Sequence[str] | None = self._get("WEBAUTHN_ORIGINS")
+        return value
+
+    @property
+    def NOTIFY(self) -> bool:
+        """Whether the package mails the owner about their account's two-factor events."""
+        return bool(self._get("NOTIFY"))
+
+    @property
+    def NOTIFY_LANGUAGE(self) -> str | None:
+        """Dotted path of ``user -> language code or None``; ``None``: the request's."""
+        value: str | None = self._get("NOTIFY_LANGUAGE")
+        return value
+
+    @property
+    def TRUSTED_DEVICE_LIFETIME(self) -> timedelta | None:
+        """``None``: trusted devices are off."""
+        value: timedelta | None = self._get("TRUSTED_DEVICE_LIFETIME")
         return value
 
     @property

@@ -17,7 +17,7 @@ two_factor_enabled = Signal()
 two_factor_disabled = Signal()
 #: Also ``by``: the user who reset, or ``None`` (a management command).
 two_factor_reset = Signal()
-#: Also ``method``: ``"totp"`` or ``"recovery"``.
+#: Also ``method``: ``"totp"``, ``"recovery"`` or ``"webauthn"``.
 code_verified = Signal()
 #: Also ``failures``: wrong codes in a row, this one included.
 code_failed = Signal()
@@ -31,6 +31,14 @@ logged_out_everywhere = Signal()
 #: Also ``remaining``: unused recovery codes left.
 recovery_code_used = Signal()
 recovery_codes_regenerated = Signal()
+#: Also ``name``: a security key was added while 2FA was on already (the
+#: first key sends ``two_factor_enabled`` instead).
+security_key_added = Signal()
+#: Also ``name``: a security key was removed and 2FA stays on (removing the
+#: last method sends ``two_factor_disabled`` instead).
+security_key_removed = Signal()
+#: Also ``device``: the ``TrustedDevice`` whose token was just handed out.
+trusted_device_added = Signal()
 
 
 def send_on_commit(signal: Signal, user: Any, request: Any = None, **extra: Any) -> None:

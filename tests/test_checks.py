@@ -61,6 +61,11 @@ def test_the_example_settings_pass_every_check():
         ("WEBAUTHN_ORIGINS", ["https://example.com/login"], "django_twofactor.E023"),
         ("WEBAUTHN_ORIGINS", ["example.com"], "django_twofactor.E023"),
         ("WEBAUTHN_ORIGINS", ["https://example.com:99999"], "django_twofactor.E023"),
+        ("NOTIFY", "yes", "django_twofactor.E025"),
+        ("NOTIFY_LANGUAGE", "no.such.callable", "django_twofactor.E026"),
+        ("NOTIFY_LANGUAGE", "django.conf.settings", "django_twofactor.E026"),
+        ("TRUSTED_DEVICE_LIFETIME", 30, "django_twofactor.E027"),
+        ("TRUSTED_DEVICE_LIFETIME", timedelta(0), "django_twofactor.E027"),
     ],
 )
 def test_bad_values_are_errors(key, value, check_id):

@@ -28,6 +28,9 @@ DOCUMENTED = {
     "WEBAUTHN_RP_ID": None,
     "WEBAUTHN_RP_NAME": None,
     "WEBAUTHN_ORIGINS": None,
+    "NOTIFY": True,
+    "NOTIFY_LANGUAGE": None,
+    "TRUSTED_DEVICE_LIFETIME": None,
 }
 
 

@@ -140,3 +140,30 @@ def test_nothing_is_sent_for_a_change_that_rolls_back(clock):
     with listening(*ALL) as heard:
         services.reset(user)  # outside any transaction: sent at once
     assert names(heard) == ["two_factor_reset"]
+
+
+def test_security_keys_added_and_removed(plain, api, django_capture_on_commit_callbacks):
+    pytest.importorskip("webauthn", reason="the webauthn extra is not installed")
+    from tests.webauthn_authenticator import SoftAuthenticator
+    from tests.webauthn_helpers import key_url, register
+
+    watched = [
+        signals.two_factor_enabled,
+        signals.two_factor_disabled,
+        signals.security_key_added,
+        signals.security_key_removed,
+    ]
+    with listening(*watched) as heard, django_capture_on_commit_callbacks(execute=True):
+        first = register(api, plain.tokens["access"], SoftAuthenticator(), name="One").json()
+        access = first["access"]
+        second = register(api, access, SoftAuthenticator(), name="Two").json()
+        api.delete(key_url(second["id"]), **bearer(access))
+        api.delete(key_url(first["id"]), **bearer(access))
+    assert names(heard) == [
+        "two_factor_enabled",  # the first key: 2FA on, no "key added" besides
+        "security_key_added",
+        "security_key_removed",
+        "two_factor_disabled",  # the last method: 2FA off, no "key removed" besides
+    ]
+    assert [kwargs.get("name") for _, kwargs in heard] == [None, "Two", "Two", None]
+    assert all(kwargs["user"] == plain.user for _, kwargs in heard)

@@ -80,7 +80,9 @@ def register(
     except IntegrityError as exc:  # the key is registered already, here or to another account
         raise InvalidCode(FIELD) from exc
     result = describe(key)
-    if codes is not None:
+    if codes is None:
+        signals.send_on_commit(signals.security_key_added, user, request, name=key.name)
+    else:
         signals.send_on_commit(signals.two_factor_enabled, user, request)
         amr = merge_methods(previous_methods, method.amr(backed_up=registered.backed_up))
         result.update(recovery_codes=codes, **full_tokens(user, amr))
@@ -104,11 +106,14 @@ def delete(user: Any, pk: int, request: Any = None) -> None:
 
     with transaction.atomic():
         current = attempts.user_row(user).select_for_update().get()
-        deleted, _ = of(user).filter(pk=pk).delete()
-        if not deleted:
+        key = of(user).filter(pk=pk).first()
+        if key is None:
             raise WebAuthnCredential.DoesNotExist
+        key.delete()
         last = not totp.is_on(current) and not of(user).exists()
         if last:
             services.clear(user)
     if last:
         signals.send_on_commit(signals.two_factor_disabled, user, request)
+    else:
+        signals.send_on_commit(signals.security_key_removed, user, request, name=key.name)
