@@ -13,6 +13,9 @@ class TwoFactorConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  # registers the system checks
+        from .notifications import connect
+
+        connect()  # the security mails (CONTRACT §12), receivers of our signals
 
         if find_spec("drf_spectacular") is not None:
             # OpenAPI extensions register themselves on import; optional extra.

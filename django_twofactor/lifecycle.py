@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import F
 
 from . import crypto
@@ -54,7 +55,12 @@ def token_is_current(payload: Mapping[str, Any] | Any, user: Any) -> bool:
 
 
 def revoke_all(user: Any) -> None:
-    """Raise the epoch: every token and verified session of ``user`` stops working."""
+    """Raise the epoch: every token, verified session and trusted device of ``user``
+    stops working (the devices' rows go too)."""
+    from .trusted_devices.models import TrustedDevice  # models import this module
+
     users = get_user_model()._default_manager
-    users.filter(pk=user.pk).update(two_factor_epoch=F("two_factor_epoch") + 1)
+    with transaction.atomic():
+        users.filter(pk=user.pk).update(two_factor_epoch=F("two_factor_epoch") + 1)
+        TrustedDevice.objects.filter(user=user).delete()
     user.two_factor_epoch += 1

@@ -11,8 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .methods.recovery import codes as recovery
 from .methods.webauthn.models import WebAuthnChallenge, WebAuthnCredential
+from .trusted_devices.models import TrustedDevice
 
-__all__ = ["RecoveryCode", "TwoFactorMixin", "WebAuthnChallenge", "WebAuthnCredential"]
+__all__ = [
+    "RecoveryCode",
+    "TrustedDevice",
+    "TwoFactorMixin",
+    "WebAuthnChallenge",
+    "WebAuthnCredential",
+]
 
 
 class TwoFactorMixin(models.Model):
@@ -23,7 +30,8 @@ class TwoFactorMixin(models.Model):
     the only writers. A plain ``save()`` of a user loaded earlier writes every
     field but these, so it can never undo a used code, a lock or a revocation
     that happened since it was loaded. A password change (``set_password`` and
-    ``save``, the way Django defines one) clears the failure counter and lock.
+    ``save``, the way Django defines one) clears the failure counter and lock,
+    and forgets the trusted devices.
     """
 
     two_factor_enabled = models.BooleanField(
@@ -79,12 +87,14 @@ class TwoFactorMixin(models.Model):
             kwargs["update_fields"] = _fields_but_two_factor(self)
         super().save(*args, **kwargs)
         if password_changed:
-            self._clear_failures()
+            self._after_password_change()
 
-    def _clear_failures(self) -> None:
+    def _after_password_change(self) -> None:
+        """The owner is back in charge: no lock, and no device trusted before."""
         type(self)._default_manager.filter(pk=self.pk).update(
             two_factor_failed_attempts=0, two_factor_locked_until=None
         )
+        TrustedDevice.objects.filter(user_id=self.pk).delete()
         self.two_factor_failed_attempts = 0
         self.two_factor_locked_until = None
 

@@ -23,6 +23,7 @@ from .methods.webauthn import available as webauthn_available
 from .methods.webauthn.method import Assertion
 from .methods.webauthn.models import AUTHENTICATION, NAME_MAX_LENGTH, REGISTRATION
 from .methods.webauthn.relying_party import RelyingParty
+from .trusted_devices.models import NAME_MAX_LENGTH as DEVICE_NAME_MAX_LENGTH
 
 
 class StrictCharField(serializers.CharField):
@@ -131,6 +132,21 @@ class CodeSerializer(serializers.Serializer[Any]):
         raise serializers.ValidationError(message % {"digits": digits}, code="malformed_code")
 
 
+class AuthenticateSerializer(CodeSerializer):
+    """``2fa/authenticate/``: the second factor, and whether to trust this device
+    (CONTRACT §15: only where ``TRUSTED_DEVICE_LIFETIME`` is set; ignored otherwise)."""
+
+    trust_device = serializers.BooleanField(default=False)
+    device_name = StrictCharField(max_length=DEVICE_NAME_MAX_LENGTH, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        trust = {
+            "trust_device": attrs.pop("trust_device"),
+            "device_name": attrs.pop("device_name", None),
+        }
+        return {**super().validate(attrs), **trust}
+
+
 class KeyNameField(StrictCharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=NAME_MAX_LENGTH, **kwargs)
@@ -153,6 +169,8 @@ class LoginSerializer(serializers.Serializer[Any]):
     """The user model's ``USERNAME_FIELD`` and ``password``."""
 
     password = StrictCharField(max_length=4096, trim_whitespace=False)
+    #: A trusted device's token (CONTRACT §15); an unusable one is ignored.
+    device_token = StrictCharField(max_length=256, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,13 +33,16 @@ from .exceptions import (
 from .methods.recovery import codes as recovery
 from .methods.totp import algorithm as totp
 from .methods.totp import method as totp_method
-from .models import RecoveryCode, WebAuthnChallenge, WebAuthnCredential
+from .models import RecoveryCode, TrustedDevice, WebAuthnChallenge, WebAuthnCredential
 from .tokens import (
+    MULTI_FACTOR,
     PASSWORD,
+    TRUSTED_DEVICE,
     full_tokens,
     merge_methods,
     pending_token,
 )
+from .trusted_devices import flows as trusted_devices
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +58,27 @@ class Setup:
 # Login ---------------------------------------------------------------------
 
 
-def log_in(request: HttpRequest, credentials: dict[str, str]) -> dict[str, Any]:
+def log_in(
+    request: HttpRequest, credentials: dict[str, str], device_token: str | None = None
+) -> dict[str, Any]:
+    """The password; with 2FA on, a pending token, or full tokens at once where
+    ``device_token`` is a live trusted device of this user (CONTRACT §15)."""
     user = authenticate(request, **credentials)
     if user is None or not jwt_settings().USER_AUTHENTICATION_RULE(user):
         raise AuthenticationFailed(
             gettext("No active account found with the given credentials"),
             code="no_active_account",
         )
+    device = trusted_devices.vouching(user, device_token) if device_token else None
+    if device is not None:
+        if jwt_settings().UPDATE_LAST_LOGIN:
+            update_last_login(None, user)  # type: ignore[arg-type]  # sender is unused
+        amr = [PASSWORD, MULTI_FACTOR, TRUSTED_DEVICE]
+        return {
+            "two_factor_required": False,
+            "two_factor_setup_required": False,
+            **full_tokens(user, amr, auth_time=trusted_devices.auth_time(device)),
+        }
     if getattr(user, "two_factor_enabled", False):
         return {
             "two_factor_required": True,
@@ -177,6 +194,7 @@ def clear(user: Any) -> None:
         RecoveryCode.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         WebAuthnChallenge.objects.filter(user=user).delete()
+        TrustedDevice.objects.filter(user=user).delete()
     user.two_factor_epoch += 1
     user.two_factor_enabled = False
     user.two_factor_secret = ""

@@ -21,6 +21,8 @@ ONE_TIME_PASSWORD = "otp"  # noqa: S105
 HARDWARE_KEY = "hwk"  # proof of possession of a hardware-bound key
 SOFTWARE_KEY = "swk"  # ... of a key that leaves the device (a synced passkey)
 USER_PRESENCE = "user"  # the authenticator's test that a person is there
+#: Not RFC 8176's: a trusted device (CONTRACT §15) stood in for the second step.
+TRUSTED_DEVICE = "trusted_device"
 
 
 class _PendingLifetime:

@@ -18,6 +18,8 @@ urlpatterns = [
     path("2fa/turn-on/", views.TurnOnView.as_view(), name="turn-on"),
     path("2fa/turn-off/", views.TurnOffView.as_view(), name="turn-off"),
     path("2fa/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),
+    path("2fa/devices/", views.DevicesView.as_view(), name="devices"),
+    path("2fa/devices/<int:pk>/", views.DeviceView.as_view(), name="device"),
 ]
 
 if webauthn.available():  # the webauthn extra

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -20,11 +21,19 @@ from .authentication import PendingTokenAuthentication, TwoFactorJWTAuthenticati
 from .codes import SubmittedCode
 from .conf import LOGIN_SCOPE, jwt_settings, twofactor_settings
 from .exceptions import add_error_code
+from .models import TrustedDevice
 from .parsers import SafeFormParser, SafeJSONParser
 from .permissions import IsTwoFactorAuthenticated, ensure_recent_authentication
 from .renderers import FormatNegotiation, PNGQRCodeRenderer, SVGQRCodeRenderer
-from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
+from .serializers import (
+    AuthenticateSerializer,
+    CodeSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    RefreshSerializer,
+)
 from .tokens import methods_of
+from .trusted_devices import flows as trusted_devices
 
 if TYPE_CHECKING:
     from rest_framework.views import AsView, GenericView
@@ -93,7 +102,9 @@ class LoginView(TwoFactorAPIView):
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(services.log_in(request._request, dict(serializer.validated_data)))
+        credentials = dict(serializer.validated_data)
+        device_token = credentials.pop("device_token", None)
+        return Response(services.log_in(request._request, credentials, device_token))
 
 
 class RefreshView(TwoFactorBaseView, TokenRefreshView):
@@ -123,10 +134,17 @@ class AuthenticateView(TwoFactorAPIView):
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request) -> Response:
-        code = self.code(request, allow_recovery=True)
-        tokens = services.complete_login(
-            request.user, code, methods_of(request.auth), request._request
+        serializer = AuthenticateSerializer(
+            data=request.data, allow_recovery=True, context={"request": request._request}
         )
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        tokens: dict[str, Any] = services.complete_login(
+            request.user, data["code"], methods_of(request.auth), request._request
+        )
+        if data["trust_device"] and trusted_devices.enabled():
+            name = trusted_devices.device_name(data["device_name"], request._request)
+            tokens["device_token"] = trusted_devices.trust(request.user, name, request._request)
         return Response(tokens)
 
 
@@ -195,3 +213,21 @@ class RecoveryCodesView(TwoFactorAPIView):
         code = self.code(request, allow_recovery=False)
         codes = services.regenerate_recovery_codes(request.user, code, request._request)
         return Response({"recovery_codes": codes})
+
+
+class DevicesView(TwoFactorAPIView):
+    """The trusted devices that can still stand in for the second factor."""
+
+    def get(self, request: Request) -> Response:
+        return Response([trusted_devices.describe(d) for d in trusted_devices.live(request.user)])
+
+
+class DeviceView(TwoFactorAPIView):
+    """Forget one device; another user's is a 404."""
+
+    def delete(self, request: Request, pk: int) -> Response:
+        try:
+            trusted_devices.forget(request.user, pk)
+        except TrustedDevice.DoesNotExist as exc:
+            raise NotFound from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -215,9 +215,9 @@ def test_status(request, api, state, queries, django_assert_num_queries):
 
 
 def test_turn_off(enabled, api, django_assert_num_queries):
-    """Accept the code, then clear the row, the recovery codes, the security keys and
-    their challenges together."""
-    with django_assert_num_queries(AUTHENTICATED_USER + 1 + SAVEPOINT + 4):
+    """Accept the code, then clear the row, the recovery codes, the security keys,
+    their challenges and the trusted devices together."""
+    with django_assert_num_queries(AUTHENTICATED_USER + 1 + SAVEPOINT + 5):
         response = api.post(
             TURN_OFF, {"code": now_code(enabled)}, format="json", **bearer(enabled.tokens["access"])
         )
