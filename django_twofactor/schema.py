@@ -43,7 +43,14 @@ from .codes import TOTP, WEBAUTHN
 from .conf import jwt_settings, twofactor_settings
 from .exceptions import CHALLENGE_DESCRIPTION, InsufficientUserAuthentication
 from .methods import webauthn
-from .serializers import CodeSerializer, LoginSerializer, LogoutSerializer, RefreshSerializer
+from .serializers import (
+    AuthenticateSerializer,
+    CodeSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    RefreshSerializer,
+)
+from .trusted_devices.models import NAME_MAX_LENGTH as DEVICE_NAME_MAX_LENGTH
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -61,12 +68,18 @@ class Closed:
 
 
 class LoginRequest(LoginSerializer):
-    """The user model's `USERNAME_FIELD` and the password."""
+    """The user model's `USERNAME_FIELD` and the password; and, from a trusted device,
+    its token."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             field.help_text = "The password." if name == "password" else f"The user's {name}."
+        self.fields["device_token"].help_text = (
+            "A trusted device's `device_token` (from `2fa/authenticate/`): while the device "
+            "is live, full tokens at once, no code. Any other token (unknown, expired, "
+            "forgotten, another user's, or trusted devices off) is ignored."
+        )
 
 
 class RefreshRequest(RefreshSerializer):
@@ -89,10 +102,11 @@ class LogoutRequest(LogoutSerializer):
         ].help_text = "`true`: end every token of the user, on every device (no blacklist needed)."
 
 
-def _one_of(serializer: Any, field: str) -> None:
-    """``CodeSerializer`` reads ``code`` or ``credential``: keep ``field``, required."""
+def _one_of(serializer: Any, field: str, *optional: str) -> None:
+    """``CodeSerializer`` reads ``code`` or ``credential``: keep ``field``, required
+    (and the ``optional`` fields beside it)."""
     for name in list(serializer.fields):
-        if name != field:
+        if name not in (field, *optional):
             del serializer.fields[name]
     serializer.fields[field].required = True
 
@@ -109,16 +123,20 @@ class TotpCode(Closed, CodeSerializer):
         )
 
 
+def _code_or_recovery_code() -> str:
+    return (
+        f"The {twofactor_settings.DIGITS}-digit code from the authenticator app, or an "
+        "unused recovery code `xxxxx-xxxxx`, as a string."
+    )
+
+
 class TotpOrRecoveryCode(Closed, CodeSerializer):
     """A code from the authenticator app, or a recovery code."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, allow_recovery=True, **kwargs)
         _one_of(self, "code")
-        self.fields["code"].help_text = (
-            f"The {twofactor_settings.DIGITS}-digit code from the authenticator app, or an "
-            "unused recovery code `xxxxx-xxxxx`, as a string."
-        )
+        self.fields["code"].help_text = _code_or_recovery_code()
 
 
 class SecurityKeyAssertion(Closed, CodeSerializer):
@@ -131,23 +149,66 @@ class SecurityKeyAssertion(Closed, CodeSerializer):
         _one_of(self, "credential")
 
 
+TRUST_FIELDS = ("trust_device", "device_name")
+
+
+def _trusting(serializer: Any) -> None:
+    """``AuthenticateSerializer``'s fields beside the code or the key's answer."""
+    serializer.fields["trust_device"].help_text = (
+        "`true`: trust this device, and the answer adds its `device_token`; only where "
+        '`TWO_FACTOR["TRUSTED_DEVICE_LIFETIME"]` is set (ignored otherwise).'
+    )
+    serializer.fields["device_name"].help_text = (
+        f"A name for the trusted device, at most {DEVICE_NAME_MAX_LENGTH} characters "
+        "(default: the `User-Agent`); a string."
+    )
+
+
+class TrustingTotpOrRecoveryCode(Closed, AuthenticateSerializer):
+    """A code from the authenticator app, or a recovery code; and whether to trust
+    this device."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, allow_recovery=True, **kwargs)
+        _one_of(self, "code", *TRUST_FIELDS)
+        self.fields["code"].help_text = _code_or_recovery_code()
+        _trusting(self)
+
+
+class TrustingSecurityKeyAssertion(Closed, AuthenticateSerializer):
+    """A security key's answer in place of a code (as for `SecurityKeyAssertion`); and
+    whether to trust this device."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _one_of(self, "credential", *TRUST_FIELDS)
+        _trusting(self)
+
+
 @cache  # one component per name
-def _code_or_assertion(name: str, code: type[serializers.Serializer[Any]]) -> Any:
+def _code_or_assertion(
+    name: str, code: type[serializers.Serializer[Any]], key: type[serializers.Serializer[Any]]
+) -> Any:
     return PolymorphicProxySerializer(
         component_name=name,
-        serializers=[code, SecurityKeyAssertion],
+        serializers=[code, key],
         resource_type_field_name=None,
     )
 
 
-def code_or_key(name: str, code: type[serializers.Serializer[Any]]) -> dict[str, Any]:
-    """The body of a view that takes ``code`` or, with the webauthn extra, ``credential``.
+def code_or_key(
+    name: str,
+    code: type[serializers.Serializer[Any]],
+    key: type[serializers.Serializer[Any]] = SecurityKeyAssertion,
+) -> dict[str, Any]:
+    """The body of a view that takes ``code`` or, with the webauthn extra, ``credential``
+    (the ``key`` serializer).
 
     A form cannot carry the credential (an object): forms send the code only.
     """
     if not webauthn.available():
         return {JSON: code, FORM: code}
-    return {JSON: _code_or_assertion(name, code), FORM: code}
+    return {JSON: _code_or_assertion(name, code, key), FORM: code}
 
 
 # Response bodies ---------------------------------------------------------------
@@ -208,6 +269,16 @@ class StepUpChallenge(serializers.Serializer[Any]):
 class TokenPair(serializers.Serializer[Any]):
     access = _token("Full access token; its claim holds `mfa`.")
     refresh = _token("Full refresh token; its claim holds `mfa`.")
+
+
+class AuthenticatedTokens(TokenPair):
+    device_token = serializers.CharField(
+        required=False,
+        help_text="Only when the request asked for `trust_device` and "
+        '`TWO_FACTOR["TRUSTED_DEVICE_LIFETIME"]` is set: this device\'s token, shown this '
+        "once (the server keeps only a keyed hash of it). Send it to `login/` beside the "
+        "password to skip the code until the device expires or is forgotten.",
+    )
 
 
 class LoginTokens(serializers.Serializer[Any]):
@@ -284,6 +355,23 @@ class TwoFactorStatus(serializers.Serializer[Any]):
 
 class RecoveryCodes(serializers.Serializer[Any]):
     recovery_codes = _codes()
+
+
+class TrustedDevice(serializers.Serializer[Any]):
+    """A device the user trusted at `2fa/authenticate/`; never its token."""
+
+    id = serializers.IntegerField(help_text="The device's id, to forget it.")
+    name = serializers.CharField(
+        max_length=DEVICE_NAME_MAX_LENGTH,
+        help_text="The name sent as `device_name`, else the browser's `User-Agent`.",
+    )
+    created_at = serializers.DateTimeField(help_text="When it was trusted.")
+    last_used_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it last stood in for a code at `login/`; `null` if never."
+    )
+    expires_at = serializers.DateTimeField(
+        help_text="When it stops working: `TRUSTED_DEVICE_LIFETIME` after it was trusted."
+    )
 
 
 class FieldErrors(Closed, serializers.Serializer[Any]):
@@ -510,7 +598,11 @@ class LoginViewSchema(OpenApiViewExtension):
                 "2FA off: full tokens whose claim holds `pwd`, and whether "
                 '`TWO_FACTOR["REQUIRED"]` makes the user turn 2FA on first. 2FA on: only a '
                 "short-lived pending token, good for `2fa/authenticate/` (and a security key's "
-                "challenge) and nothing else."
+                "challenge) and nothing else; or, with the `device_token` of a live trusted "
+                "device of the user, full tokens at once: `amr` holds `trusted_device` (never "
+                "`otp`), and `auth_time` stays that of the code the device was trusted with, "
+                "so a step-up still asks for a code. A `device_token` that cannot vouch is "
+                "ignored: the answer is the one without it."
             ),
             request=LoginRequest,
             responses={
@@ -520,7 +612,8 @@ class LoginViewSchema(OpenApiViewExtension):
                         serializers=[LoginTokens, LoginPending],
                         resource_type_field_name=None,
                     ),
-                    description="2FA off: full tokens. 2FA on: a pending token only.",
+                    description="2FA off, or 2FA on and a live trusted device's "
+                    "`device_token`: full tokens. 2FA on otherwise: a pending token only.",
                 ),
                 (400, JSON): bad_request("LoginBadRequest", LoginRequest, MISSING_FIELD),
                 **error_responses(
@@ -613,13 +706,28 @@ class AuthenticateViewSchema(OpenApiViewExtension):
                 "is spent), a security key's answer (`credential`, for the options of "
                 "`2fa/webauthn/authenticate/options/`) `mfa`, `hwk` (`swk` for a synced "
                 "passkey) and `user`. Each code and each answer works once; wrong ones count "
-                "towards a lockout."
+                'towards a lockout. Where `TWO_FACTOR["TRUSTED_DEVICE_LIFETIME"]` is set, '
+                "`trust_device: true` also trusts this device: the answer adds its "
+                "`device_token`, shown this once, for `login/`."
             ),
-            request=code_or_key("CodeOrSecurityKey", TotpOrRecoveryCode),
+            request=code_or_key(
+                "TrustingCodeOrSecurityKey",
+                TrustingTotpOrRecoveryCode,
+                TrustingSecurityKeyAssertion,
+            ),
             parameters=[RETRY_AFTER],
             responses={
-                (200, JSON): OpenApiResponse(TokenPair, description="Full tokens with `mfa`."),
-                (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE_OR_KEY),
+                (200, JSON): OpenApiResponse(
+                    AuthenticatedTokens,
+                    description="Full tokens with `mfa`; with a trusted device, its token.",
+                ),
+                (400, JSON): bad_request(
+                    "AuthenticateBadRequest",
+                    AuthenticateSerializer,
+                    f"{WRONG_CODE_OR_KEY} A `device_name` over {DEVICE_NAME_MAX_LENGTH} "
+                    "characters or not a string, or a `trust_device` that is no boolean: on "
+                    "its field.",
+                ),
                 **error_responses(
                     {
                         401: "No pending token, a bad or expired one, or one the account "
@@ -833,6 +941,59 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
                         413: TOO_LARGE,
                         415: UNSUPPORTED,
                         429: LOCKED,
+                    }
+                ),
+            },
+        )
+
+
+DEVICE_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The device's `id`."
+)
+
+
+class DevicesViewSchema(OpenApiViewExtension):
+    target_class = "django_twofactor.views.DevicesView"
+
+    def view_replacement(self) -> type:
+        return documented(
+            self.target,
+            "get",
+            operation_id="two_factor_devices",
+            summary="The user's trusted devices",
+            description=(
+                "The devices that can still stand in for a code at `login/`: unexpired, and "
+                "trusted since the account's last turn-off, reset, password change or logout "
+                "everywhere (each forgets them all). Oldest first; empty while there are none."
+            ),
+            responses={
+                (200, JSON): OpenApiResponse(TrustedDevice(many=True)),
+                **error_responses({401: UNAUTHORIZED, 403: FORBIDDEN}),
+            },
+        )
+
+
+class DeviceViewSchema(OpenApiViewExtension):
+    target_class = "django_twofactor.views.DeviceView"
+
+    def view_replacement(self) -> type:
+        return documented(
+            self.target,
+            "delete",
+            operation_id="two_factor_device_forget",
+            summary="Forget a trusted device",
+            description=(
+                "Its token stops working at once: `login/` with it asks for a code again."
+            ),
+            request=None,
+            parameters=[DEVICE_ID],
+            responses={
+                204: OpenApiResponse(description="Forgotten."),
+                **error_responses(
+                    {
+                        401: UNAUTHORIZED,
+                        403: FORBIDDEN,
+                        404: "No device of the user has this `id`: `not_found`.",
                     }
                 ),
             },

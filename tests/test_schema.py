@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -47,6 +48,7 @@ KEYS, KEY = "/api/auth/2fa/webauthn/", "/api/auth/2fa/webauthn/{id}/"
 REGISTER_OPTIONS = "/api/auth/2fa/webauthn/register/options/"
 REGISTER = "/api/auth/2fa/webauthn/register/"
 AUTHENTICATE_OPTIONS = "/api/auth/2fa/webauthn/authenticate/options/"
+DEVICES, DEVICE = "/api/auth/2fa/devices/", "/api/auth/2fa/devices/{id}/"
 CHALLENGE = "insufficient_user_authentication"
 
 # CONTRACT.md §5: every status each endpoint can answer, and no other.
@@ -65,6 +67,9 @@ EXPECTED = {
     (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
     (ME, "get"): {"200", "401", "403"},
     (PAYOUT, "post"): {"202", "401", "403"},
+    # CONTRACT.md §15: forgetting reads no body and asks for no recent authentication.
+    (DEVICES, "get"): {"200", "401", "403"},
+    (DEVICE, "delete"): {"204", "401", "403", "404"},
 }
 # CONTRACT.md §13, routed only with the webauthn extra. The options and delete read
 # no body: no 413 or 415 there. An unknown key (or another user's) is a 404.
@@ -115,8 +120,8 @@ def body_schema(schema: dict[str, Any], path: str, method: str) -> dict[str, Any
 
 
 def template_of(path: str) -> str:
-    """The documented path of a request's: no query, `{id}` for a key's id."""
-    return re.sub(r"/webauthn/\d+/$", "/webauthn/{id}/", path.partition("?")[0])
+    """The documented path of a request's: no query, `{id}` for a key's or a device's id."""
+    return re.sub(r"/(webauthn|devices)/\d+/$", r"/\1/{id}/", path.partition("?")[0])
 
 
 def conforms(schema: dict[str, Any], path: str, method: str, response: Any) -> int:
@@ -208,35 +213,56 @@ def test_every_endpoint_with_exactly_its_status_codes(schema):
 
 
 def test_request_bodies(schema):
-    """Each body names the fields the serializers read, all required strings."""
-    expected = {LOGIN: {"username", "password"}, REFRESH: {"refresh"}}
-    for path, fields in expected.items():
+    """Each body names the fields the serializers read: the required ones, and the
+    optional ones beside them (a trusted device's), all strings."""
+    expected = {
+        LOGIN: ({"username", "password"}, {"device_token"}),
+        REFRESH: ({"refresh"}, set()),
+    }
+    for path, (fields, optional) in expected.items():
         body = body_schema(schema, path, "post")
-        assert set(body["properties"]) == fields, path
+        assert set(body["properties"]) == fields | optional, path
         assert set(body["required"]) == fields, path
-        assert all(body["properties"][f]["type"] == "string" for f in fields)
+        assert all(body["properties"][f]["type"] == "string" for f in fields | optional)
+    device_token = body_schema(schema, LOGIN, "post")["properties"]["device_token"]
+    assert "ignored" in device_token["description"]
     logout = body_schema(schema, LOGOUT, "post")
     assert logout["required"] == ["refresh"]
     assert logout["properties"]["everywhere"]["type"] == "boolean"
-    for path, method in [(GENERATE, "post"), (STATUS, "get"), (ME, "get"), (PAYOUT, "post")]:
+    for path, method in [
+        (GENERATE, "post"),
+        (STATUS, "get"),
+        (ME, "get"),
+        (PAYOUT, "post"),
+        (DEVICES, "get"),
+        (DEVICE, "delete"),
+    ]:
         assert "requestBody" not in schema["paths"][path][method]
     code = {}
     for path in CODE_ENDPOINTS:
         content = schema["paths"][path]["post"]["requestBody"]["content"]
         assert set(content) == {JSON, FORM}, path
+        # Beside the code or the key's answer, authenticate reads whether to trust the
+        # device (CONTRACT.md §15); optional, in each shape.
+        trust = TRUST_FIELDS if path == AUTHENTICATE else set()
         # A form cannot carry a credential (an object): it sends the code alone.
         by_code = resolve(schema, content[FORM]["schema"])
-        assert set(by_code["properties"]) == set(by_code["required"]) == {"code"}, path
+        assert set(by_code["properties"]) == {"code"} | trust, path
+        assert set(by_code["required"]) == {"code"}, path
         assert by_code["properties"]["code"]["type"] == "string"
         code[path] = by_code["properties"]["code"]["description"]
         shapes = shapes_of(schema, content[JSON]["schema"])
+        if trust:
+            for shape in shapes:
+                assert_trust_fields(shape)
         if path not in KEY_ENDPOINTS or not webauthn.available():
             assert shapes == [by_code], path
             continue
         # JSON: the code or a security key's answer, one of them: closed shapes, so a
         # body with both (a 400 on `credential`) matches neither.
         assert shapes[0] == by_code, path
-        assert set(shapes[1]["properties"]) == set(shapes[1]["required"]) == {"credential"}
+        assert set(shapes[1]["properties"]) == {"credential"} | trust, path
+        assert set(shapes[1]["required"]) == {"credential"}, path
         assert all(shape["additionalProperties"] is False for shape in shapes), path
         credential = resolve(schema, shapes[1]["properties"]["credential"])
         assert credential["title"] == "AuthenticationResponseJSON", path
@@ -245,6 +271,21 @@ def test_request_bodies(schema):
     assert "recovery code" in code[TURN_OFF]
     assert "recovery" not in code[TURN_ON]
     assert "recovery" not in code[RECOVERY_CODES]
+
+
+TRUST_FIELDS = {"trust_device", "device_name"}
+
+
+def assert_trust_fields(shape: dict[str, Any]) -> None:
+    """`trust_device`: a boolean, false unless sent; `device_name`: at most 128 characters."""
+    trust_device = shape["properties"]["trust_device"]
+    assert trust_device["type"] == "boolean"
+    assert trust_device["default"] is False
+    assert "TRUSTED_DEVICE_LIFETIME" in trust_device["description"]
+    device_name = shape["properties"]["device_name"]
+    assert device_name["type"] == "string"
+    assert device_name["maxLength"] == 128
+    assert not TRUST_FIELDS & set(shape["required"])
 
 
 def test_errors_are_json_with_detail_and_code(schema):
@@ -514,7 +555,14 @@ def test_required_enrolment_matches_the_schema(schema, plain, api, settings):
     assert login.json()["two_factor_setup_required"] is True
     token = bearer(login.json()["access"])
     assert conforms(schema, STATUS, "get", api.get(STATUS, **token)) == 200
-    for path, method in [(ME, "get"), (VERIFY, "post"), (TURN_OFF, "post"), (PAYOUT, "post")]:
+    for path, method in [
+        (ME, "get"),
+        (VERIFY, "post"),
+        (TURN_OFF, "post"),
+        (PAYOUT, "post"),
+        (DEVICES, "get"),
+        (device_url(1), "delete"),
+    ]:
         response = getattr(api, method)(path, {"code": "123456"}, format="json", **token)
         assert conforms(schema, path, method, response) == 403
         assert response.json()["code"] == "two_factor_setup_required"
@@ -542,6 +590,141 @@ def test_blocked_codes_match_the_schema(schema, enabled, api):
         response = api.post(path, totp(key), format="json", **token)
         assert conforms(schema, path, "post", response) == 403, path
         assert response.json()["code"] == "two_factor_blocked"
+
+
+# Trusted devices (CONTRACT.md §15) -------------------------------------------------
+
+LIFETIME = timedelta(days=30)
+
+
+def device_url(pk: Any) -> str:
+    return DEVICE.replace("{id}", str(pk))
+
+
+def test_trusted_device_bodies(schema):
+    """Authenticate's 200 may add `device_token`, shown once; verify's never does. The
+    list gives each device's `id`, `name` and times, never its token; forgetting is a
+    204 without a body."""
+
+    def success(path: str, method: str = "post", status: str = "200") -> dict[str, Any]:
+        content = schema["paths"][path][method]["responses"][status]["content"]
+        return resolve(schema, content[JSON]["schema"])
+
+    authenticated = success(AUTHENTICATE)
+    assert set(authenticated["required"]) == {"access", "refresh"}
+    assert set(authenticated["properties"]) == {"access", "refresh", "device_token"}
+    device_token = authenticated["properties"]["device_token"]
+    assert device_token["type"] == "string"
+    assert "once" in device_token["description"]
+    assert "TRUSTED_DEVICE_LIFETIME" in device_token["description"]
+    assert "device_token" not in success(VERIFY)["properties"]
+
+    listed = success(DEVICES, "get")
+    assert listed["type"] == "array"
+    device = resolve(schema, listed["items"])
+    fields = {"id", "name", "created_at", "last_used_at", "expires_at"}
+    assert set(device["properties"]) == set(device["required"]) == fields
+    assert device["properties"]["id"]["type"] == "integer"
+    assert device["properties"]["name"]["maxLength"] == 128
+    for time_field in ("created_at", "last_used_at", "expires_at"):
+        assert device["properties"][time_field]["format"] == "date-time"
+        assert device["properties"][time_field].get("nullable", False) is (
+            time_field == "last_used_at"
+        )
+    assert "content" not in schema["paths"][DEVICE]["delete"]["responses"]["204"]
+    (param,) = schema["paths"][DEVICE]["delete"]["parameters"]
+    assert (param["name"], param["in"], param["schema"]["type"]) == ("id", "path", "integer")
+    assert "device_token" in schema["paths"][LOGIN]["post"]["responses"]["200"]["description"]
+
+
+def test_trusted_devices_match_the_schema(schema, enabled, api, clock, settings):
+    """Trust a device (JSON and form), log in with it, list, forget: every body the
+    schema admits, every answer the one it documents."""
+    settings.TWO_FACTOR = {**settings.TWO_FACTOR, "TRUSTED_DEVICE_LIFETIME": LIFETIME}
+    credentials = {"username": "alice", "password": PASSWORD}
+    no_mfa = bearer(full_tokens(enabled.user, ["pwd"])["access"])
+
+    def answer(path: str, method: str = "post", data: Any = None, **extra: Any) -> Any:
+        if data is not None:
+            sends(schema, path, method, data)
+        response = getattr(api, method)(path, data, format="json", **extra)
+        return conforms(schema, path, method, response), response
+
+    def status(path: str, method: str = "post", data: Any = None, **extra: Any) -> int:
+        return answer(path, method, data, **extra)[0]
+
+    body = {**totp(enabled.secret), "trust_device": True, "device_name": "Work laptop"}
+    code, trusted = answer(
+        AUTHENTICATE, data=body, **pending_of(api.post(LOGIN, credentials, format="json"))
+    )
+    assert code == 200
+    token = trusted.json()["device_token"]
+    clock.shift(30)
+    pending = pending_of(api.post(LOGIN, credentials, format="json"))
+    form = urlencode({**totp(enabled.secret), "trust_device": "true"})
+    by_form = api.post(AUTHENTICATE, form, content_type=FORM, HTTP_USER_AGENT="Firefox", **pending)
+    assert conforms(schema, AUTHENTICATE, "post", by_form) == 200
+    assert by_form.json()["device_token"]
+
+    code, vouched = answer(LOGIN, data={**credentials, "device_token": token})
+    assert code == 200
+    assert vouched.json()["two_factor_required"] is False
+    mfa = bearer(vouched.json()["access"])
+    code, listed = answer(DEVICES, "get", **mfa)
+    assert code == 200
+    assert [d["name"] for d in listed.json()] == ["Work laptop", "Firefox"]
+    first, second = (d["id"] for d in listed.json())
+
+    for path, method in [(DEVICES, "get"), (device_url(first), "delete")]:
+        assert status(path, method) == 401, path
+        assert status(path, method, **pending) == 401, path  # a pending token is no full one
+        assert status(path, method, **no_mfa) == 403, path
+    bob = make_user("bob")
+    bobs = bearer(full_tokens(bob, ["pwd"])["access"])
+    assert status(device_url(first), "delete", **bobs) == 404  # not bob's
+    assert status(device_url(second + 1), "delete", **mfa) == 404
+
+    # No recent authentication needed: a token whose `auth_time` is old forgets.
+    clock.shift(int(twofactor_settings.RECENT_AUTHENTICATION.total_seconds()) + 1)
+    refreshed = api.post(REFRESH, {"refresh": vouched.json()["refresh"]}, format="json")
+    old = bearer(refreshed.json()["access"])
+    assert status(device_url(first), "delete", **old) == 204
+    assert status(device_url(first), "delete", **old) == 404  # forgotten already
+    code, ignored = answer(LOGIN, data={**credentials, "device_token": token})
+    assert code == 200
+    assert ignored.json()["two_factor_required"] is True  # as if no token had come
+    code, junk = answer(LOGIN, data={**credentials, "device_token": "junk"})
+    assert (code, junk.json()["two_factor_required"]) == (200, True)
+
+    pending = pending_of(junk)
+    too_long = {**totp(enabled.secret), "trust_device": True, "device_name": "x" * 129}
+    not_a_boolean = {**totp(enabled.secret), "trust_device": "maybe"}
+    unknown = {**totp(enabled.secret), "remember_me": True}
+    for bad in (too_long, not_a_boolean, unknown):
+        with pytest.raises(JSONSchemaError):
+            sends(schema, AUTHENTICATE, "post", bad)
+    for bad, field in [(too_long, "device_name"), (not_a_boolean, "trust_device")]:
+        refused = api.post(AUTHENTICATE, bad, format="json", **pending)
+        assert conforms(schema, AUTHENTICATE, "post", refused) == 400
+        assert list(refused.json()) == [field]
+    too_long = {**credentials, "device_token": "x" * 257}
+    with pytest.raises(JSONSchemaError):
+        sends(schema, LOGIN, "post", too_long)
+    refused = api.post(LOGIN, too_long, format="json")
+    assert conforms(schema, LOGIN, "post", refused) == 400
+    assert list(refused.json()) == ["device_token"]
+
+
+def test_trusted_devices_off_match_the_schema(schema, enabled, api, settings):
+    """With `TRUSTED_DEVICE_LIFETIME` unset, `trust_device` is ignored: no `device_token`."""
+    settings.TWO_FACTOR = {**settings.TWO_FACTOR, "TRUSTED_DEVICE_LIFETIME": None}
+    login = api.post(LOGIN, {"username": "alice", "password": PASSWORD}, format="json")
+    body = {**totp(enabled.secret), "trust_device": True}
+    response = api.post(
+        AUTHENTICATE, sends(schema, AUTHENTICATE, "post", body), format="json", **pending_of(login)
+    )
+    assert conforms(schema, AUTHENTICATE, "post", response) == 200
+    assert "device_token" not in response.json()
 
 
 # Security keys and passkeys (CONTRACT.md §13) ------------------------------------
@@ -776,6 +959,28 @@ def test_security_key_errors_match_the_schema(schema, keyed, api, clock, soft, m
     refused = api.post(AUTHENTICATE_OPTIONS, format="json", **totp_only)
     assert conforms(schema, AUTHENTICATE_OPTIONS, "post", refused) == 409
     assert refused.json()["code"] == "two_factor_no_security_key"
+
+
+@needs_webauthn
+def test_a_security_key_can_trust_the_device(schema, keyed, api, settings):
+    """`credential` and `trust_device` together: the key's shape admits both."""
+    settings.TWO_FACTOR = {**settings.TWO_FACTOR, "TRUSTED_DEVICE_LIFETIME": LIFETIME}
+    pending = bearer(log_in(api)["pending_token"])
+    options = api.post(AUTHENTICATE_OPTIONS, format="json", **pending).json()
+    body = {
+        "credential": keyed.authenticator.authenticate(options),
+        "trust_device": True,
+        "device_name": "Phone",
+    }
+    trusted = api.post(
+        AUTHENTICATE, sends(schema, AUTHENTICATE, "post", body), format="json", **pending
+    )
+    assert conforms(schema, AUTHENTICATE, "post", trusted) == 200
+    token = trusted.json()["device_token"]
+    body = {"username": "alice", "password": PASSWORD, "device_token": token}
+    login = api.post(LOGIN, sends(schema, LOGIN, "post", body), format="json")
+    assert conforms(schema, LOGIN, "post", login) == 200
+    assert login.json()["two_factor_required"] is False
 
 
 @needs_webauthn
