@@ -19,7 +19,7 @@ import logging
 import re
 import smtplib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -68,34 +68,56 @@ def _device(extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-#: event (the signal's name) -> (signal, the template context its extras give,
-#: whether the request is the owner's). A reset's request is the administrator's:
-#: their address and browser are not the owner's business.
-EVENTS: dict[str, tuple[Signal, Callable[[dict[str, Any]], dict[str, Any]], bool]] = {
-    "two_factor_enabled": (signals.two_factor_enabled, _no_details, True),
-    "two_factor_disabled": (signals.two_factor_disabled, _no_details, True),
-    "two_factor_reset": (signals.two_factor_reset, _no_details, False),
-    "recovery_codes_regenerated": (signals.recovery_codes_regenerated, _no_details, True),
-    "recovery_code_used": (signals.recovery_code_used, _remaining, True),
-    "user_locked_out": (signals.user_locked_out, _until, True),
-    "user_blocked": (signals.user_blocked, _failures, True),
-    "security_key_added": (signals.security_key_added, _key, True),
-    "security_key_removed": (signals.security_key_removed, _key, True),
-    "trusted_device_added": (signals.trusted_device_added, _device, True),
+class Event(NamedTuple):
+    signal: Signal
+    #: The template context the signal's extras give.
+    details: Callable[[dict[str, Any]], dict[str, Any]] = _no_details
+    #: Whether the request is the owner's. A reset's is the administrator's:
+    #: their address and browser are not the owner's business.
+    owners_request: bool = True
+    #: Whether this occurrence is worth a mail.
+    wanted: Callable[[dict[str, Any]], bool] = lambda extra: True
+
+
+def _first_lock_of_a_run(extra: dict[str, Any]) -> bool:
+    """A lock comes after every failure past ``MAX_FAILED_ATTEMPTS``: one mail for
+    the first of a run is enough (the block, at ``FAILURE_LIMIT``, has its own)."""
+    failures = extra.get("failures")
+    return failures is None or failures == twofactor_settings.MAX_FAILED_ATTEMPTS
+
+
+#: The events, named after their signals; each name is also its templates'.
+EVENTS: dict[str, Event] = {
+    "two_factor_enabled": Event(signals.two_factor_enabled),
+    "two_factor_disabled": Event(signals.two_factor_disabled),
+    "two_factor_reset": Event(
+        signals.two_factor_reset,
+        owners_request=False,
+        # With 2FA off there was nothing to reset that the owner would miss.
+        wanted=lambda extra: bool(extra.get("was_enabled", True)),
+    ),
+    "recovery_codes_regenerated": Event(signals.recovery_codes_regenerated),
+    "recovery_code_used": Event(signals.recovery_code_used, _remaining),
+    "user_locked_out": Event(signals.user_locked_out, _until, wanted=_first_lock_of_a_run),
+    "user_blocked": Event(signals.user_blocked, _failures),
+    "security_key_added": Event(signals.security_key_added, _key),
+    "security_key_removed": Event(signals.security_key_removed, _key),
+    "trusted_device_added": Event(signals.trusted_device_added, _device),
 }
 
 
 def connect() -> None:
     """Connect every receiver (``TwoFactorConfig.ready``); connecting twice is harmless."""
-    for event, (signal, _, _) in EVENTS.items():
-        signal.connect(_receiver, dispatch_uid=DISPATCH_UID.format(event=event))
+    for name, event in EVENTS.items():
+        event.signal.connect(_receiver, dispatch_uid=DISPATCH_UID.format(event=name))
 
 
 def _receiver(signal: Signal, sender: Any, user: Any, request: Any = None, **extra: Any) -> None:
     if not twofactor_settings.NOTIFY:  # read at send time, so override_settings works
         return
-    event = next(name for name, (known, _, _) in EVENTS.items() if known is signal)
-    notify(event, user, request, **extra)
+    event = next(name for name, known in EVENTS.items() if known.signal is signal)
+    if EVENTS[event].wanted(extra):
+        notify(event, user, request, **extra)
 
 
 def notify(event: str, user: Any, request: Any = None, **extra: Any) -> bool:
@@ -140,14 +162,14 @@ def build(
     event: str, user: Any, address: str, request: Any = None, **extra: Any
 ) -> EmailMultiAlternatives:
     """The mail of ``event``, rendered in the owner's language."""
-    _, details, owners_request = EVENTS[event]
+    kind = EVENTS[event]
     context = {
         "user": user,
         "site_name": twofactor_settings.ISSUER_NAME,
         "event": event,
         "time": timezone.now(),
-        **(_request_details(request) if owners_request else {}),
-        **details(extra),
+        **(_request_details(request) if kind.owners_request else {}),
+        **kind.details(extra),
     }
     with translation.override(language(user)):
         subject = _one_line(render_to_string(f"{TEMPLATE_DIR}/{event}_subject.txt", context))

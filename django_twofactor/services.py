@@ -176,8 +176,9 @@ def disable(user: Any, code: SubmittedCode, request: Any = None) -> None:
 
 def reset(user: Any, request: Any = None, by: Any = None) -> None:
     """Turn 2FA off without a code: for a user who lost their device."""
+    was_enabled = bool(user.two_factor_enabled)
     clear(user)
-    signals.send_on_commit(signals.two_factor_reset, user, request, by=by)
+    signals.send_on_commit(signals.two_factor_reset, user, request, by=by, was_enabled=was_enabled)
 
 
 def clear(user: Any) -> None:
@@ -269,7 +270,9 @@ def _record_failure(user: Any, request: Any = None, *, enabled: bool = True) -> 
         logger.warning("Two-factor codes of user %s blocked after %d failures", user.pk, failures)
         signals.send_on_commit(signals.user_blocked, user, request, failures=failures)
     elif locked_until is not None:
-        signals.send_on_commit(signals.user_locked_out, user, request, until=locked_until)
+        signals.send_on_commit(
+            signals.user_locked_out, user, request, until=locked_until, failures=failures
+        )
 
 
 # Logging out ------------------------------------------------------------------

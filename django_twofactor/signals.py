@@ -15,13 +15,14 @@ from django.dispatch import Signal
 
 two_factor_enabled = Signal()
 two_factor_disabled = Signal()
-#: Also ``by``: the user who reset, or ``None`` (a management command).
+#: Also ``by``: the user who reset, or ``None`` (a management command);
+#: ``was_enabled``: whether 2FA was on (a reset also ends every token either way).
 two_factor_reset = Signal()
 #: Also ``method``: ``"totp"``, ``"recovery"`` or ``"webauthn"``.
 code_verified = Signal()
 #: Also ``failures``: wrong codes in a row, this one included.
 code_failed = Signal()
-#: Also ``until``: when codes are accepted again.
+#: Also ``until``: when codes are accepted again; ``failures``: wrong codes in a row.
 user_locked_out = Signal()
 #: Also ``failures``: ``FAILURE_LIMIT`` was reached; no code is accepted until
 #: the password is changed or an administrator resets the user.

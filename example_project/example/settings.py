@@ -163,7 +163,22 @@ TWO_FACTOR = {
     # 127.0.0.1: an IP address is never one), on whatever port the demo runs.
     "WEBAUTHN_RP_ID": os.environ.get("DJANGO_WEBAUTHN_RP_ID", "localhost"),
     "WEBAUTHN_ORIGINS": os.environ.get("DJANGO_WEBAUTHN_ORIGINS", "http://localhost:*").split(","),
+    # Trusted devices (CONTRACT §15): "Trust this device" at the code step
+    # skips the code at this browser's next logins for 30 days.
+    "TRUSTED_DEVICE_LIFETIME": timedelta(days=30),
 }
+
+# Security notifications (CONTRACT §12): the demo prints each mail to the
+# console; outside DEBUG they go to the SMTP server at EMAIL_HOST. A mail that
+# cannot be sent is logged and never fails the request; EMAIL_TIMEOUT keeps a
+# silent server from holding the request long.
+if DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_DEFAULT_FROM_EMAIL", "django-twofactor demo <no-reply@example.com>"
+)
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django_twofactor import services
 
 HOWTO = """\
-Demo user ready: username "{username}", password "{password}".
+Demo user ready: username "{username}", password "{password}", address "{email}"
+(the security mails it gets are printed to the console).
 
 While `make demo` serves the example project:
   - open http://localhost:8000/ and walk through the flow in the browser (security
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         username, password = options["username"], options["password"]
         user, _ = get_user_model()._default_manager.get_or_create(username=username)
         user.set_password(password)
+        user.email = ""  # no security mail about the reset below: it is the demo's housekeeping
         user.save()
         services.reset(user)
-        self.stdout.write(HOWTO.format(username=username, password=password))
+        user.email = f"{username}@example.com"  # the visitor's own events print their mails
+        user.save(update_fields=["email"])
+        self.stdout.write(HOWTO.format(username=username, password=password, email=user.email))
