@@ -19,7 +19,14 @@ from django.utils import formats, timezone
 
 from django_twofactor import crypto, services
 from django_twofactor.admin import TwoFactorUserAdminMixin
-from django_twofactor.models import RecoveryCode, WebAuthnChallenge, WebAuthnCredential
+from django_twofactor.admin.trusted_devices import TrustedDeviceInline
+from django_twofactor.models import (
+    RecoveryCode,
+    TrustedDevice,
+    WebAuthnChallenge,
+    WebAuthnCredential,
+)
+from django_twofactor.trusted_devices import flows as trusted_devices
 
 USERS = "/admin/accounts/user/"
 
@@ -341,3 +348,134 @@ def test_user_without_keys_is_told_so(enabled, staff, client):
     page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
     assert "Security keys" in page
     assert "No security keys." in page
+
+
+# Trusted devices -------------------------------------------------------------------
+
+LIFETIME = timedelta(days=30)
+
+
+@pytest.fixture
+def trusting(settings):
+    """Trusted devices on, whatever the example project sets."""
+    settings.TWO_FACTOR = {**settings.TWO_FACTOR, "TRUSTED_DEVICE_LIFETIME": LIFETIME}
+
+
+@pytest.fixture
+def devices(enabled, trusting, clock):
+    """alice's laptop (used since) and phone (trusted three days later, never used)."""
+    laptop_token = trusted_devices.trust(enabled.user, "Work laptop")
+    clock.shift(86_400 * 3)
+    trusted_devices.trust(enabled.user, "Phone")
+    clock.shift(3_600 * 5)
+    assert trusted_devices.vouching(enabled.user, laptop_token) is not None
+    return {"laptop_token": laptop_token}
+
+
+def test_change_page_lists_trusted_devices_by_name_and_dates(enabled, devices, staff, client):
+    laptop, phone = TrustedDevice.objects.filter(user=enabled.user).order_by("created_at")
+    response = client.get(f"{USERS}{enabled.user.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Trusted devices" in page
+    assert ">Work laptop<" in page
+    assert ">Phone<" in page
+    for stamp in (laptop.created_at, laptop.last_used_at, laptop.expires_at):
+        assert shown(stamp) in page
+    assert shown(phone.created_at) in page
+    assert shown(phone.expires_at) in page
+    dates = {shown(d) for d in (laptop.created_at, laptop.last_used_at, phone.created_at)}
+    assert len(dates) == 3
+    for label in ("Name", "Created at", "Last used at", "Expires at"):
+        assert f">{label}</th>" in page
+
+
+def test_change_page_never_shows_a_device_token_hash_or_state(enabled, devices, staff, client):
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    laptop = TrustedDevice.objects.get(user=enabled.user, name="Work laptop")
+    assert devices["laptop_token"] not in page
+    for device in TrustedDevice.objects.filter(user=enabled.user):
+        assert device.token_hash not in page
+        assert device.state not in page
+    for label in ("token hash", "account state", "second factor verified at"):
+        assert label not in page.lower()
+    assert f"trusted device {laptop.name} of user" not in page  # the name once, in its column
+
+
+def test_trusted_devices_are_read_only_in_the_admin(enabled, devices, staff, client):
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    # inlines.js offers "Add another" only below the maximum, which is none
+    assert 'name="two_factor_trusted_devices-MAX_NUM_FORMS" value="0"' in page
+    assert 'name="two_factor_trusted_devices-TOTAL_FORMS" value="2"' in page
+    assert "two_factor_trusted_devices-0-DELETE" not in page
+    assert "two_factor_trusted_devices-1-DELETE" not in page
+    assert 'name="two_factor_trusted_devices-0-name"' not in page  # no input, text only
+    assert "/admin/django_twofactor/trusteddevice/" not in page  # no page of their own
+
+
+def test_not_even_a_superuser_adds_changes_or_deletes_a_device(enabled, devices, staff, rf):
+    request = rf.get(f"{USERS}{enabled.user.pk}/change/")
+    request.user = staff
+    inline = TrustedDeviceInline(get_user_model(), admin.site)
+    assert inline.has_view_permission(request, enabled.user)
+    assert not inline.has_add_permission(request, enabled.user)
+    assert not inline.has_change_permission(request, enabled.user)
+    assert not inline.has_delete_permission(request, enabled.user)
+    assert not inline.get_formset(request, enabled.user).can_delete
+
+
+def test_saving_the_user_keeps_the_trusted_devices(enabled, devices, staff, client):
+    url = f"{USERS}{enabled.user.pk}/change/"
+    data = form_data(client.get(url).content.decode())
+    data["first_name"] = "Alice"
+    data["two_factor_trusted_devices-0-name"] = "Renamed by a forged post"
+    data["two_factor_trusted_devices-0-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert get_user_model().objects.get(pk=enabled.user.pk).first_name == "Alice"
+    names = TrustedDevice.objects.filter(user=enabled.user).values_list("name", flat=True)
+    assert sorted(names) == ["Phone", "Work laptop"]
+
+
+def test_who_may_view_the_user_sees_the_trusted_devices(enabled, devices, client):
+    staff_with(client, "view_user")
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    assert "Trusted devices" in page
+    assert ">Work laptop<" in page
+    assert ">Phone<" in page
+    assert "two_factor_trusted_devices-0-DELETE" not in page
+
+
+def test_expired_devices_are_not_listed(enabled, devices, staff, client, clock):
+    clock.shift(LIFETIME.total_seconds() - 86_400)  # the laptop's 30 days are over
+    client.force_login(staff)  # the admin's session lasts two weeks
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    assert ">Work laptop<" not in page
+    assert ">Phone<" in page
+    clock.shift(86_400 * 3)
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    assert "No trusted devices." in page
+
+
+def test_user_without_trusted_devices_is_told_so(enabled, staff, client):
+    page = client.get(f"{USERS}{enabled.user.pk}/change/").content.decode()
+    assert "Trusted devices" in page
+    assert "No trusted devices." in page
+
+
+def test_add_page_has_no_trusted_devices(staff, client):
+    assert "Trusted devices" not in client.get(f"{USERS}add/").content.decode()
+
+
+def test_reset_action_forgets_the_trusted_devices(enabled, devices, staff, client):
+    assert TrustedDevice.objects.filter(user=enabled.user).count() == 2
+    response = reset(client, enabled.user)
+    assert "reset for 1 user." in response.content.decode()
+    user = get_user_model().objects.get(pk=enabled.user.pk)
+    assert not user.two_factor_enabled
+    assert not TrustedDevice.objects.filter(user=user).exists()
+    assert trusted_devices.vouching(user, devices["laptop_token"]) is None
+    assert LogEntry.objects.get(object_id=str(user.pk)).user == staff
+    page = client.get(f"{USERS}{user.pk}/change/").content.decode()
+    assert "Work laptop" not in page
+    assert "No trusted devices." in page

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from ..models import RecoveryCode
 from .security_keys import SecurityKeyInline
+from .trusted_devices import TrustedDeviceInline
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +52,11 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
     """Put before ``UserAdmin``: ``class MyUserAdmin(TwoFactorUserAdminMixin, UserAdmin)``.
 
     Adds a read-only "Two-factor authentication" section, the user's security
-    keys (name and dates, read-only: ``SecurityKeyInline``), a list column and
-    filter, and the "Reset two-factor authentication" action. The secret is
-    never listed: every two-factor field is ``editable=False`` and only the
-    ones above are shown.
+    keys and trusted devices (name and dates, read-only: ``SecurityKeyInline``,
+    ``TrustedDeviceInline``), a list column and filter, and the "Reset
+    two-factor authentication" action, which forgets the keys and devices too.
+    The secret is never listed: every two-factor field is ``editable=False``
+    and only the ones above are shown.
     """
 
     def get_list_display(self, request: HttpRequest) -> Any:
@@ -75,7 +77,7 @@ class TwoFactorUserAdminMixin(_ModelAdmin):
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         inlines = super().get_inlines(request, obj)
-        return inlines if obj is None else [*inlines, SecurityKeyInline]
+        return inlines if obj is None else [*inlines, SecurityKeyInline, TrustedDeviceInline]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Keep the reset among the actions, also when the project sets its own.

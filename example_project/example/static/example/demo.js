@@ -1,6 +1,7 @@
 // The demo page: the whole two-factor flow through the JSON API, as a real
-// client would call it. Tokens live in this closure only (no storage, no
-// cookies): reloading the page logs out.
+// client would call it. The access and refresh tokens live in this closure
+// only (no storage, no cookies): reloading the page logs out. A trusted
+// device's token is the one thing kept in the browser's storage (below).
 "use strict";
 
 (() => {
@@ -21,6 +22,8 @@
   const keysHere = keysSupported && (host === config.rpId || host.endsWith(`.${config.rpId}`));
   let methods = []; // the account's methods ("totp", "webauthn"), from `2fa/`
   let keys = []; // the account's security keys, from `2fa/webauthn/`
+  let devices = []; // the account's trusted devices, from `2fa/devices/`
+  let account = ""; // the username that logged in (or is at the code step)
 
   const TEXT = {
     badPassword: "Wrong username or password.",
@@ -42,6 +45,11 @@
     keyKnown: "This security key is registered to this account already.",
     keyElsewhere: `Security keys work only on a page at ${config.rpId}.`,
     keyFailed: "The browser could not use a security key here.",
+    trusted: "This device is trusted: it stood in for the code, so none was asked.",
+    nowTrusted: "This device is trusted now: the next log-ins here ask for the password alone.",
+    notTrusted: "This server does not remember devices: the next log-in asks for a code again.",
+    trustEnded: "This device is no longer trusted (it expired, was forgotten, or the account " +
+      "logged out everywhere): enter a code.",
     offline: "The server did not answer. Is it still running?",
     other: "Something went wrong.",
   };
@@ -278,11 +286,103 @@
     }
   }
 
+  // Trusted devices ------------------------------------------------------------------
+
+  // The device token must outlive the page: that is what trusting a device
+  // means (no code at this browser's next log-ins). So, unlike the access and
+  // refresh tokens, it goes to localStorage, one entry per username, with the
+  // ID of its row in the device list once the page has seen it. The server
+  // keeps only its keyed hash and forgets it on every account event; a token
+  // it no longer knows is ignored, and the page then drops it.
+  const deviceKey = (username) => `django-twofactor-demo:trusted-device:${username}`;
+
+  function storedDevice(username) {
+    try {
+      return JSON.parse(localStorage.getItem(deviceKey(username))) || null;
+    } catch {
+      return null; // storage off (a private window), or not ours
+    }
+  }
+
+  function storeDevice(username, device) {
+    try {
+      if (device) localStorage.setItem(deviceKey(username), JSON.stringify(device));
+      else localStorage.removeItem(deviceKey(username));
+    } catch {
+      // storage off: the device is trusted on the server, this page forgets it
+    }
+  }
+
+  // A short name for the device list ("Chrome on Linux") in place of the
+  // whole User-Agent, which the server takes otherwise.
+  function deviceName() {
+    const agent = navigator.userAgent;
+    const find = (pairs) => (pairs.find(([mark]) => agent.includes(mark)) || [])[1];
+    const browser = find([["Edg/", "Edge"], ["Firefox/", "Firefox"], ["Chrome/", "Chrome"],
+      ["Safari/", "Safari"]]) || "A browser";
+    const system = find([["Windows", "Windows"], ["Android", "Android"], ["iPhone", "iOS"],
+      ["iPad", "iOS"], ["Mac OS", "macOS"], ["CrOS", "ChromeOS"], ["Linux", "Linux"]]);
+    return system ? `${browser} on ${system}` : browser;
+  }
+
+  // The authenticate answer does not say which row is the new device: it is
+  // the newest of the list that follows it. Remembered, to mark it "this
+  // browser" and to drop the token when it is forgotten here.
+  function claimNewestDevice() {
+    const mine = storedDevice(account);
+    if (!mine || mine.id !== null || !devices.length) return;
+    storeDevice(account, { ...mine, id: Math.max(...devices.map((device) => device.id)) });
+  }
+
+  async function forgetDevice(device) {
+    try {
+      await call(api.device.replace(/0\/$/, `${device.id}/`), { method: "DELETE" });
+    } catch (error) {
+      return isChallenge(error) ? signInTooOld() : fail(error);
+    }
+    const here = storedDevice(account)?.id === device.id;
+    if (here) storeDevice(account, null);
+    await showAccount({ stay: true });
+    return note(here
+      ? `"${device.name}" forgotten: this browser will be asked for a code again.`
+      : `"${device.name}" forgotten.`);
+  }
+
+  function showDevices(enabled) {
+    claimNewestDevice();
+    const mine = storedDevice(account)?.id;
+    $("devices").replaceChildren(...devices.map((device) => {
+      const item = document.createElement("li");
+      const name = Object.assign(document.createElement("strong"), { textContent: device.name });
+      const used = device.last_used_at ? `last used ${when(device.last_used_at)}` : "never used";
+      const expires = `expires ${when(device.expires_at)}`;
+      const dates = Object.assign(document.createElement("span"), {
+        className: "hint", textContent: `added ${when(device.created_at)}, ${used}, ${expires}`,
+      });
+      const forget = Object.assign(document.createElement("button"), {
+        type: "button", className: "link", textContent: "Forget",
+      });
+      forget.setAttribute("aria-label", `Forget ${device.name}`);
+      forget.addEventListener("click", () => busy([forget], () => forgetDevice(device)));
+      const here = device.id === mine
+        ? [Object.assign(document.createElement("em"), { textContent: "this browser" }), " "]
+        : [];
+      item.append(name, " ", ...here, dates, " ", forget);
+      return item;
+    }));
+    $("devices").hidden = devices.length === 0;
+    $("no-devices").hidden = devices.length > 0;
+    $("devices-box").hidden = !enabled;
+  }
+
   // Steps -------------------------------------------------------------------------
 
   function logOut() {
     tokens = {};
-    for (const input of document.querySelectorAll("input:not(#username)")) input.value = "";
+    for (const input of document.querySelectorAll("input:not(#username)")) {
+      if (input.type === "checkbox") input.checked = false;
+      else input.value = "";
+    }
     forgetSetup();
     show("login");
   }
@@ -321,8 +421,9 @@
   async function showAccount({ stay = false } = {}) {
     let me, status;
     try {
-      [me, status, keys] = await Promise.all([
+      [me, status, keys, devices] = await Promise.all([
         call(api.me), call(api.status), keysSupported ? call(api["webauthn-keys"]) : [],
+        call(api.devices),
       ]);
     } catch (error) {
       return fail(error);
@@ -350,13 +451,16 @@
     $("keys-box").hidden = !keysSupported;
     $("add-key-form").hidden = !keysHere;
     showKeys();
+    showDevices(status.enabled);
     if (stay) return;
     closeStepUp();
     show("account");
   }
 
+  const methodsOf = (token) => claims(token)[config.claim] || [];
+
   function showMethods() {
-    $("methods").textContent = (claims(tokens.access)[config.claim] || []).join(", ");
+    $("methods").textContent = methodsOf(tokens.access).join(", ");
   }
 
   // The step-up loop (RFC 9470) ---------------------------------------------------
@@ -414,8 +518,13 @@
 
   const onClick = (id, handler) => $(id).addEventListener("click", handler);
 
+  // With this browser's device token for the username, if it has one: a live
+  // device gets full tokens at once, no code asked.
   onSubmit("login-form", async () => {
-    const body = { [config.usernameField]: $("username").value, password: $("password").value };
+    const username = $("username").value;
+    const body = { [config.usernameField]: username, password: $("password").value };
+    const device = storedDevice(username);
+    if (device) body.device_token = device.token;
     let data;
     try {
       data = await call(api.login, { method: "POST", body, token: null });
@@ -423,16 +532,24 @@
       return error.status === 401 ? say(TEXT.badPassword) : fail(error);
     }
     $("password").value = "";
+    account = username;
+    // A token the server ignored is of no use any more: forgotten, expired,
+    // or outlived by an account event (log out everywhere, 2FA off, ...).
+    const vouched = !data.two_factor_required && methodsOf(data.access).includes("trusted_device");
+    if (device && !vouched) storeDevice(username, null);
     if (data.two_factor_required) {
       tokens = { pending: data.pending_token };
       $("login-code").inputMode = "numeric";
       $("use-recovery").hidden = false;
       // The pending token does not say which methods the account has.
       $("authenticate-form").querySelector("[data-key]").hidden = !keysHere;
-      return show("code");
+      show("code");
+      return device ? note(TEXT.trustEnded) : undefined;
     }
     tokens = { access: data.access, refresh: data.refresh };
-    return startSetup();
+    if (!vouched) return startSetup();
+    await showAccount();
+    return note(TEXT.trusted);
   });
 
   function signInFailed(error, code) {
@@ -441,16 +558,23 @@
     return say(TEXT.tooLong);
   }
 
-  // The second step: `{code}` or `{credential}` with the pending token.
+  // The second step: `{code}` or `{credential}` with the pending token; with
+  // "Trust this device" ticked, the answer carries the device token too.
   async function authenticate(body, code) {
+    const trust = $("trust-device").checked;
+    if (trust) Object.assign(body, { trust_device: true, device_name: deviceName() });
+    let data;
     try {
-      const data = await call(api.authenticate, { method: "POST", body, token: tokens.pending });
+      data = await call(api.authenticate, { method: "POST", body, token: tokens.pending });
       tokens = { access: data.access, refresh: data.refresh };
     } catch (error) {
       return signInFailed(error, code);
     }
     $("login-code").value = "";
-    return showAccount();
+    $("trust-device").checked = false;
+    if (data.device_token) storeDevice(account, { token: data.device_token, id: null });
+    await showAccount();
+    if (trust) note(data.device_token ? TEXT.nowTrusted : TEXT.notTrusted);
   }
 
   onSubmit("authenticate-form", async () => {

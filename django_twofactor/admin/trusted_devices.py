@@ -1,0 +1,68 @@
+"""A user's trusted devices on their admin page: name and dates, read-only.
+
+What ``trusted_devices.flows.describe`` shows, never the token's hash or the
+state stamp: the hash is all an attacker with the database and the key would
+need to check a stolen token, and neither is of use to an administrator.
+Devices are trusted by their owner only, at the code step; none is added or
+changed here. None is deleted here either: the owner forgets one through the
+API, and the reset action forgets them all at once (``services.clear``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.contrib.auth import get_permission_codename
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ..trusted_devices.models import TrustedDevice
+
+if TYPE_CHECKING:
+    _Inline = admin.TabularInline[TrustedDevice, Any]
+else:
+    _Inline = admin.TabularInline  # not subscriptable at run time
+
+#: What the admin shows of a device (``flows.describe`` without the database ID).
+DEVICE_FIELDS = ("name", "created_at", "last_used_at", "expires_at")
+
+
+class TrustedDeviceInline(_Inline):
+    model = TrustedDevice
+    fields = DEVICE_FIELDS
+    readonly_fields = DEVICE_FIELDS
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = False
+    template = "django_twofactor/admin/trusted_devices.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TrustedDevice]:
+        """The unexpired devices: an expired one stands in for nothing any more.
+
+        A device outlived by an account event is deleted by that event, so
+        what remains is what the owner's own list (``2fa/devices/``) shows.
+        """
+        devices: QuerySet[TrustedDevice] = super().get_queryset(request)
+        live: QuerySet[TrustedDevice] = devices.filter(expires_at__gt=timezone.now())
+        return live
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Whoever may see the user sees their devices, as with the security keys:
+        the devices are part of the user's record, with no admin page of their own."""
+        opts = self.parent_model._meta
+        return any(
+            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
+            for action in ("view", "change")
+        )
