@@ -6,30 +6,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_twofactor', '0003_webauthn'),
+        ("django_twofactor", "0003_webauthn"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TrustedDevice',
+            name="TrustedDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=128, verbose_name='name')),
-                ('token_hash', models.CharField(help_text="HMAC-SHA256 of the device token under the server's key; never the token.", max_length=64, unique=True, verbose_name='token hash')),
-                ('state', models.CharField(help_text="The account's state stamp when the device was trusted.", max_length=64, verbose_name='account state')),
-                ('verified_at', models.DateTimeField(help_text="The real verification the device stands in for: the tokens' auth_time.", verbose_name='second factor verified at')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used at')),
-                ('expires_at', models.DateTimeField(verbose_name='expires at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='two_factor_trusted_devices', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=128, verbose_name="name")),
+                (
+                    "token_hash",
+                    models.CharField(
+                        help_text="HMAC-SHA256 of the device token under the server's key; never the token.",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="token hash",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        help_text="The account's state stamp when the device was trusted.",
+                        max_length=64,
+                        verbose_name="account state",
+                    ),
+                ),
+                (
+                    "verified_at",
+                    models.DateTimeField(
+                        help_text="The real verification the device stands in for: the tokens' auth_time.",
+                        verbose_name="second factor verified at",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used at"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expires at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="two_factor_trusted_devices",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'trusted device',
-                'verbose_name_plural': 'trusted devices',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "trusted device",
+                "verbose_name_plural": "trusted devices",
+                "ordering": ["created_at", "pk"],
             },
         ),
     ]
