@@ -10,33 +10,21 @@ API, and the reset action forgets them all at once (``services.clear``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from django.contrib import admin
-from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ..trusted_devices.models import TrustedDevice
-
-if TYPE_CHECKING:
-    _Inline = admin.TabularInline[TrustedDevice, Any]
-else:
-    _Inline = admin.TabularInline  # not subscriptable at run time
+from .read_only import ReadOnlyUserInline
 
 #: What the admin shows of a device (``flows.describe`` without the database ID).
 DEVICE_FIELDS = ("name", "created_at", "last_used_at", "expires_at")
 
 
-class TrustedDeviceInline(_Inline):
+class TrustedDeviceInline(ReadOnlyUserInline):
     model = TrustedDevice
     fields = DEVICE_FIELDS
     readonly_fields = DEVICE_FIELDS
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
     template = "django_twofactor/admin/trusted_devices.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrustedDevice]:
@@ -48,21 +36,3 @@ class TrustedDeviceInline(_Inline):
         devices: QuerySet[TrustedDevice] = super().get_queryset(request)
         live: QuerySet[TrustedDevice] = devices.filter(expires_at__gt=timezone.now())
         return live
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """Whoever may see the user sees their devices, as with the security keys:
-        the devices are part of the user's record, with no admin page of their own."""
-        opts = self.parent_model._meta
-        return any(
-            request.user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}")
-            for action in ("view", "change")
-        )
