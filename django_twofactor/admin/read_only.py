@@ -27,6 +27,9 @@ class ReadOnlyUserInline(_Inline):
     max_num = 0
     can_delete = False
     show_change_link = False
+    template = "django_twofactor/admin/read_only_inline.html"
+    #: What the list says when it is empty.
+    empty_text: Any = ""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -11,6 +11,8 @@ and the reset action already forgets every key at once.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from ..methods.webauthn.models import WebAuthnCredential
 from .read_only import ReadOnlyUserInline
 
@@ -22,4 +24,4 @@ class SecurityKeyInline(ReadOnlyUserInline):
     model = WebAuthnCredential
     fields = KEY_FIELDS
     readonly_fields = KEY_FIELDS
-    template = "django_twofactor/admin/security_keys.html"
+    empty_text = _("No security keys.")

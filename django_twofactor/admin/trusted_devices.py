@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..trusted_devices.models import TrustedDevice
 from .read_only import ReadOnlyUserInline
@@ -25,7 +26,7 @@ class TrustedDeviceInline(ReadOnlyUserInline):
     model = TrustedDevice
     fields = DEVICE_FIELDS
     readonly_fields = DEVICE_FIELDS
-    template = "django_twofactor/admin/trusted_devices.html"
+    empty_text = _("No trusted devices.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TrustedDevice]:
         """The unexpired devices: an expired one stands in for nothing any more.
