@@ -33,7 +33,7 @@ from tests.api_helpers import (
     pending_login,
     post_code,
 )
-from tests.conftest import START, bearer, code_at, log_in, make_user, wrong_code
+from tests.conftest import START, bearer, code_at, log_in, mailer, make_user, wrong_code
 
 AGENT = "NotifyTest/1.0 (X11; Linux x86_64)"
 ISSUER = "django-twofactor demo"  # the example's ISSUER_NAME
@@ -542,7 +542,7 @@ def test_a_mail_that_fails_changes_nothing_of_the_request(clock, caplog):
     access = log_in(api)["access"]
     secret = services.begin_setup(user).secret
     caplog.set_level(logging.WARNING, logger="django_twofactor.notifications")
-    with override_settings(EMAIL_BACKEND="tests.test_notifications.RefusingBackend"):
+    with override_settings(**mailer("tests.test_notifications.RefusingBackend")):
         response = post_code(api, TURN_ON, access, code_at(secret, START))
     assert response.status_code == 200
     assert set(response.json()) == {"recovery_codes", "access", "refresh"}

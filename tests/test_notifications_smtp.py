@@ -39,7 +39,7 @@ from tests.api_helpers import (
     pending_login,
     post_code,
 )
-from tests.conftest import START, code_at, log_in, make_user, wrong_code
+from tests.conftest import START, code_at, log_in, mailer, make_user, wrong_code
 from tests.servers import free_ports
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,14 +107,16 @@ def serving(handler: Inbox) -> Iterator[int]:
 
 def smtp(port: int) -> Any:
     return override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=port,
-        EMAIL_USE_TLS=False,
-        EMAIL_USE_SSL=False,
-        EMAIL_HOST_USER="",
-        EMAIL_HOST_PASSWORD="",
-        EMAIL_TIMEOUT=5,
+        **mailer(
+            "django.core.mail.backends.smtp.EmailBackend",
+            host="127.0.0.1",
+            port=port,
+            use_tls=False,
+            use_ssl=False,
+            username="",
+            password="",
+            timeout=5,
+        )
     )
 
 
@@ -177,7 +179,9 @@ def assert_state_after_the_flow() -> None:
 def test_the_mails_arrive(inbox, clock):
     assert run_flow(clock) == EXPECTED
     messages = inbox.messages()
-    assert [message["Subject"] for message in messages] == SUBJECTS
+    # Django 6.1 folds the header before its first word ("Subject:\n Two-…"):
+    # RFC 5322 unfolding leaves that space, which no mail client shows.
+    assert [message["Subject"].strip() for message in messages] == SUBJECTS
     assert all(envelope.rcpt_tos == [ADDRESS] for envelope in inbox.envelopes)
     assert all(envelope.mail_from == "no-reply@example.com" for envelope in inbox.envelopes)
     for message in messages:
@@ -190,7 +194,7 @@ def test_the_mails_arrive(inbox, clock):
         assert html.get_content_type() == "text/html"
         assert content(text).startswith("Hello alice,\n\n")
         assert "IP address: 127.0.0.1" in content(text)
-        assert f"<title>{message['Subject']}</title>" in content(html)
+        assert f"<title>{message['Subject'].strip()}</title>" in content(html)
     lock_text = content(messages[2].get_body(("plain",)))
     assert "Someone who knows your password is trying to log in" in lock_text
 

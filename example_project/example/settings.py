@@ -18,6 +18,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,10 +173,19 @@ TWO_FACTOR = {
 # console; outside DEBUG they go to the SMTP server at EMAIL_HOST. A mail that
 # cannot be sent is logged and never fails the request; EMAIL_TIMEOUT keeps a
 # silent server from holding the request long.
-if DEBUG:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_TIMEOUT = 10
+_CONSOLE_MAIL = "django.core.mail.backends.console.EmailBackend"
+_SMTP_MAIL = "django.core.mail.backends.smtp.EmailBackend"
+_SMTP_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+if django.VERSION >= (6, 1):  # MAILERS replaces the EMAIL_* settings
+    MAILERS = {
+        "default": {"BACKEND": _CONSOLE_MAIL}
+        if DEBUG
+        else {"BACKEND": _SMTP_MAIL, "OPTIONS": {"host": _SMTP_HOST, "timeout": 10}}
+    }
+else:
+    EMAIL_BACKEND = _CONSOLE_MAIL if DEBUG else _SMTP_MAIL
+    EMAIL_HOST = _SMTP_HOST
+    EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "django-twofactor demo <no-reply@example.com>"
 )
