@@ -99,6 +99,13 @@ class TwoFactorMixin(models.Model):
         self.two_factor_locked_until = None
 
 
+# The mixin's ``Meta`` says only "abstract", which Django gives every abstract
+# model anyway. Left in place it would be what ``class User(TwoFactorMixin,
+# AbstractUser)`` inherits (the first base's ``Meta``), and the user model would
+# lose ``AbstractUser``'s verbose names: the admin would say "users" in every
+# language, and an existing project would need an ``AlterModelOptions``.
+del TwoFactorMixin.Meta
+
 TWO_FACTOR_STATE = frozenset(f.name for f in TwoFactorMixin._meta.local_fields)
 
 
