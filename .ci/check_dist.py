@@ -18,10 +18,15 @@ WHEEL_MUST_HAVE = [
     "django_twofactor/migrations/__init__.py",
     "django_twofactor/migrations/0001_initial.py",
     "django_twofactor/migrations/0002_recovery_code_kdf.py",
+    "django_twofactor/migrations/0003_webauthn.py",
+    "django_twofactor/migrations/0004_trusted_devices.py",
     "django_twofactor/templates/django_twofactor/admin/code.html",
     "django_twofactor/templates/django_twofactor/admin/reset_confirmation.html",
     "django_twofactor/templates/django_twofactor/admin/read_only_inline.html",
     "django_twofactor/static/django_twofactor/admin/security_key.js",
+    "django_twofactor/templates/django_twofactor/email/base.txt",
+    "django_twofactor/templates/django_twofactor/email/base.html",
+    "django_twofactor/templates/django_twofactor/email/user_locked_out.txt",
     "django_twofactor/management/commands/twofactor_reencrypt.py",
     *(
         f"django_twofactor/locale/{lang}/LC_MESSAGES/django.{ext}"
