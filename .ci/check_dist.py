@@ -20,6 +20,8 @@ WHEEL_MUST_HAVE = [
     "django_twofactor/migrations/0002_recovery_code_kdf.py",
     "django_twofactor/migrations/0003_webauthn.py",
     "django_twofactor/migrations/0004_trusted_devices.py",
+    "django_twofactor/migrations/0005_webauthn_challenge_case_sensitive.py",
+    "django_twofactor/fields.py",
     "django_twofactor/templates/django_twofactor/admin/code.html",
     "django_twofactor/templates/django_twofactor/admin/reset_confirmation.html",
     "django_twofactor/templates/django_twofactor/admin/read_only_inline.html",

@@ -2,7 +2,9 @@
 """Benchmark: what the second factor costs, printed as one RST simple table.
 
 ``make bench`` runs it (``BENCH_ARGS=--quick`` for a shorter run); so does
-``python bench/bench.py [--quick] [--no-server] [--wall]``.
+``python bench/bench.py [--quick] [--no-server] [--wall]``. The scale part
+(10^3 against 10^6 users, ``bench/scale.py``) runs on its own: ``make
+bench-scale`` or ``python bench/bench.py --scale [--quick]``.
 Everything is measured in one run, side by side: compared variants alternate
 call by call, their order rotating, so noise on a busy machine hits all of
 them, and each figure is a median over rounds. The parts:
@@ -392,10 +394,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-server", action="store_true", help="skip gunicorn + PostgreSQL")
     parser.add_argument("--wall", action="store_true", help="wall clock instead of CPU time")
     parser.add_argument(
+        "--scale", action="store_true", help="the scale part instead (bench/scale.py, minutes)"
+    )
+    parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server, no database name: a throwaway database is created and dropped",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.scale:
+        from bench import scale
+
+        return scale.main(["--pg-url", args.pg_url, *(["--quick"] if args.quick else [])])
     plan = QUICK if args.quick else Plan()
     if args.wall:
         use_wall_clock()

@@ -252,11 +252,23 @@ def check_user_model(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
     model = get_user_model()
     if issubclass(model, TwoFactorMixin):
         return []
+    if model._meta.label_lower == "auth.user":
+        hint = (
+            "Django's auth.User cannot take TwoFactorMixin: the package needs a custom "
+            "user model, and does nothing without one. A new project sets "
+            "AUTH_USER_MODEL before its first migrate (the README's quick start); a "
+            "project with users in auth.User follows the README's section \"Projects "
+            "on Django's default User\", which keeps every user and their table."
+        )
+    else:
+        hint = (
+            "Add django_twofactor.models.TwoFactorMixin to the bases of the "
+            "model AUTH_USER_MODEL names, then run makemigrations."
+        )
     return [
         Error(
             f"The user model {model._meta.label} does not use TwoFactorMixin.",
-            hint="Add django_twofactor.models.TwoFactorMixin to the bases of the "
-            "model AUTH_USER_MODEL names, then run makemigrations.",
+            hint=hint,
             id="django_twofactor.E001",
         )
     ]

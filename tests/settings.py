@@ -1,6 +1,6 @@
 """Test settings: the example project's, with fast password hashing.
 
-``DATABASE_URL`` switches the database to PostgreSQL, as in the example.
+``DATABASE_URL`` switches the database to PostgreSQL or MySQL/MariaDB, as in the example.
 """
 
 import os

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from tests.api_helpers import (
     LOGIN,
@@ -64,7 +65,14 @@ def alice(request, db, clock):
     [
         {"username": "alice", "password": "wrong password"},
         {"username": "alice", "password": PASSWORD.upper()},
-        {"username": "ALICE", "password": PASSWORD},
+        pytest.param(
+            {"username": "ALICE", "password": PASSWORD},
+            marks=pytest.mark.skipif(
+                connection.vendor == "mysql",
+                reason="MySQL's default collations ignore case: Django's ModelBackend "
+                "finds alice for ALICE (README: MySQL and MariaDB)",
+            ),
+        ),
         {"username": "mallory", "password": PASSWORD},
     ],
     ids=["bad-password", "password-case", "username-case", "unknown-user"],

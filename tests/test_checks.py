@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.admin import AdminSite
@@ -195,3 +196,22 @@ def test_no_admin_urls_or_no_admin_app_is_no_warning(monkeypatch):
     monkeypatch.setattr(checks.apps, "is_installed", lambda name: False)
     with override_settings(ROOT_URLCONF=__name__):
         assert checks.check_admin_login(None) == []
+
+
+def test_on_djangos_own_user_model_the_hint_points_to_the_readme_section():
+    with override_settings(AUTH_USER_MODEL="auth.User"):
+        (message,) = checks.check_user_model(None)
+    assert "custom user model" in message.hint
+    assert '"Projects on Django\'s default User"' in message.hint
+    readme = Path(__file__).resolve().parents[1] / "README.rst"
+    if readme.is_file():  # not staged under tox
+        assert "\nProjects on Django's default User\n=====" in readme.read_text()
+
+
+def test_a_custom_model_without_the_mixin_is_told_to_add_it():
+    with override_settings(AUTH_USER_MODEL="contenttypes.ContentType"):  # any non-auth model
+        (message,) = checks.check_user_model(None)
+    assert message.id == "django_twofactor.E001"
+    assert "contenttypes.ContentType" in message.msg
+    assert "Add django_twofactor.models.TwoFactorMixin" in message.hint
+    assert "auth.User" not in message.hint

@@ -1,9 +1,11 @@
-"""The exactly-once promises under real concurrency, on PostgreSQL.
+"""The exactly-once promises under real concurrency, on PostgreSQL and MySQL/MariaDB.
 
 Sixteen threads, each with its own client and database connection, are
 released together by a barrier. SQLite serialises every writer, so it could
-not tell a race-free service from a racy one; these tests need PostgreSQL.
-Each burst is repeated for a few rounds, the clock a step further each time.
+not tell a race-free service from a racy one; these tests need a database
+server: PostgreSQL, or MySQL/MariaDB (InnoDB row locks, READ COMMITTED as
+Django sets it; see ``tests/test_mysql.py``). Each burst is repeated for a
+few rounds, the clock a step further each time.
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ from tests.conftest import bearer, code_at, log_in, make_user, wrong_code
 THREADS = 16
 ROUNDS = 5
 
+#: The database servers whose concurrent writers these tests can race.
+SERVER_ENGINES = ("django.db.backends.postgresql", "django.db.backends.mysql")
+ON_SERVER_DATABASE = django_settings.DATABASES["default"]["ENGINE"] in SERVER_ENGINES
+
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.server_db,
     pytest.mark.skipif(
-        "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/name",
+        not ON_SERVER_DATABASE,
+        reason="needs PostgreSQL or MySQL/MariaDB: set DATABASE_URL=postgres://… or mysql://…",
     ),
     pytest.mark.django_db(transaction=True),
 ]

@@ -1,4 +1,4 @@
-"""A trusted device forgotten while it logs in, on PostgreSQL with real threads.
+"""A trusted device forgotten while it logs in, on a database server with real threads.
 
 Sixteen logins with one device token race one "forget" (the 17th thread). Each
 login gets either full tokens (it marked the device before the forget

@@ -1,4 +1,4 @@
-"""The exactly-once promises of security keys under real concurrency, on PostgreSQL.
+"""The exactly-once promises of security keys under real concurrency, on a database server.
 
 As in ``tests/test_concurrency.py``: sixteen threads, each with its own
 client and database connection, released together by a barrier, and held
@@ -39,7 +39,7 @@ from tests.webauthn_helpers import (
     register_options,
 )
 
-pytestmark = test_concurrency.pytestmark  # PostgreSQL only, committed rows
+pytestmark = test_concurrency.pytestmark  # PostgreSQL or MySQL, committed rows
 gate = test_concurrency.gate  # each request held after it loaded the user row
 
 INVALID = ["The security key's answer is not valid, expired or was already used."]

@@ -24,14 +24,15 @@ from django_twofactor.methods.totp import algorithm as totp
 from tests.api_helpers import AUTHENTICATE
 from tests.conftest import PASSWORD, code_at, make_user, wrong_code
 from tests.servers import Server, running_servers, server_env
+from tests.test_concurrency import ON_SERVER_DATABASE
 
 FRESH_MARGIN = 5.0  # seconds a step must still have left when a code is computed
 
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.server_db,
     pytest.mark.skipif(
-        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/name",
+        not ON_SERVER_DATABASE,
+        reason="needs PostgreSQL or MySQL/MariaDB: set DATABASE_URL=postgres://… or mysql://…",
     ),
     pytest.mark.django_db(transaction=True),
 ]
@@ -43,7 +44,8 @@ def database_url() -> str:
     user = quote(db["USER"] or "", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
     port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}{port}/{quote(db['NAME'])}"
+    scheme = "mysql" if db["ENGINE"] == "django.db.backends.mysql" else "postgres"
+    return f"{scheme}://{user}{password}@{db['HOST'] or '127.0.0.1'}{port}/{quote(db['NAME'])}"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The admin's code step across server processes that share one PostgreSQL database.
+"""The admin's code step across server processes that share one database server.
 
 The session lives in the database, so the password step may be answered by
 one server and the code step by another; the replay state lives in the user

@@ -1,4 +1,4 @@
-"""Security keys across server processes that share one PostgreSQL database.
+"""Security keys across server processes that share one database server.
 
 A WebAuthn challenge is a row, spent by one ``DELETE``; a key's signature
 counter is a column, moved by one conditional ``UPDATE``. So a challenge one
@@ -29,7 +29,7 @@ from tests.test_two_servers import log_in
 from tests.webauthn_authenticator import SoftAuthenticator
 from tests.webauthn_helpers import AUTHENTICATE_OPTIONS, REGISTER, REGISTER_OPTIONS
 
-pytestmark = test_two_servers.pytestmark  # PostgreSQL only, committed rows
+pytestmark = test_two_servers.pytestmark  # PostgreSQL or MySQL, committed rows
 servers = test_two_servers.servers  # two gunicorn processes on the test database
 
 INVALID = ["The security key's answer is not valid, expired or was already used."]

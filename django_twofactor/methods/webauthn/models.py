@@ -13,6 +13,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ...fields import CaseSensitiveCharField
+
 #: The WebAuthn ceremonies a challenge is bound to.
 REGISTRATION = "registration"
 AUTHENTICATION = "authentication"
@@ -89,7 +91,8 @@ class WebAuthnChallenge(models.Model):
         max_length=16,
         choices=[(REGISTRATION, _("registration")), (AUTHENTICATION, _("authentication"))],
     )
-    challenge = models.CharField(_("challenge"), max_length=128, help_text=_("base64url"))
+    # base64url, where case is part of the value: byte for byte on MySQL too.
+    challenge = CaseSensitiveCharField(_("challenge"), max_length=128, help_text=_("base64url"))
     expires_at = models.DateTimeField(_("expires at"))
 
     class Meta:
