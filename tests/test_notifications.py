@@ -94,6 +94,11 @@ def when(at: float) -> str:
     return formats.date_format(moment, "DATETIME_FORMAT")
 
 
+def from_owner(api: Any, url: str, token: str, code: str) -> Any:
+    """The owner's browser (``AGENT``) posts ``code``: the details the mail must name."""
+    return api.post(url, {"code": code}, format="json", HTTP_USER_AGENT=AGENT, **bearer(token))
+
+
 def assert_request_details(text: str, html: str, at: float = START) -> None:
     """When, from which address, with which browser: in both parts."""
     for part in (text, html):
@@ -107,13 +112,7 @@ def assert_request_details(text: str, html: str, at: float = START) -> None:
 
 def test_turn_on(set_up, api, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(
-            TURN_ON,
-            {"code": code_at(set_up.secret, START)},
-            format="json",
-            HTTP_USER_AGENT=AGENT,
-            **bearer(set_up.tokens["access"]),
-        )
+        response = from_owner(api, TURN_ON, set_up.tokens["access"], code_at(set_up.secret, START))
     assert response.status_code == 200
     text, html = the_mail(mailoutbox, "two_factor_enabled")
     assert f"Two-factor authentication was turned on for your account at {ISSUER}." in text
@@ -154,13 +153,7 @@ def test_nothing_is_mailed_for_a_change_that_rolls_back(mailoutbox, clock):
 
 def test_turn_off(enabled, api, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(
-            TURN_OFF,
-            {"code": now_code(enabled.secret)},
-            format="json",
-            HTTP_USER_AGENT=AGENT,
-            **bearer(enabled.tokens["access"]),
-        )
+        response = from_owner(api, TURN_OFF, enabled.tokens["access"], now_code(enabled.secret))
     assert response.status_code == 204
     text, html = the_mail(mailoutbox, "two_factor_disabled")
     assert "Logging in now asks for your password alone." in text
@@ -188,12 +181,8 @@ def test_reset_by_an_administrator(enabled, mailoutbox, django_capture_on_commit
 
 def test_new_recovery_codes(enabled, api, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(
-            RECOVERY_CODES,
-            {"code": now_code(enabled.secret)},
-            format="json",
-            HTTP_USER_AGENT=AGENT,
-            **bearer(enabled.tokens["access"]),
+        response = from_owner(
+            api, RECOVERY_CODES, enabled.tokens["access"], now_code(enabled.secret)
         )
     assert response.status_code == 200
     text, html = the_mail(mailoutbox, "recovery_codes_regenerated")
@@ -206,13 +195,7 @@ def test_a_recovery_code_used_says_how_many_are_left(
 ):
     pending = pending_login(api)
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(
-            AUTHENTICATE,
-            {"code": enabled.recovery_codes[0]},
-            format="json",
-            HTTP_USER_AGENT=AGENT,
-            **bearer(pending),
-        )
+        response = from_owner(api, AUTHENTICATE, pending, enabled.recovery_codes[0])
     assert response.status_code == 200
     text, html = the_mail(mailoutbox, "recovery_code_used")
     assert "You have 9 recovery codes left." in text
@@ -241,13 +224,7 @@ def test_five_wrong_codes_lock_and_mail_once(
     pending = pending_login(api)
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(5):
-            response = api.post(
-                AUTHENTICATE,
-                {"code": wrong_code(enabled.secret)},
-                format="json",
-                HTTP_USER_AGENT=AGENT,
-                **bearer(pending),
-            )
+            response = from_owner(api, AUTHENTICATE, pending, wrong_code(enabled.secret))
             assert response.status_code == 400
         assert post_code(api, AUTHENTICATE, pending, WRONG_RECOVERY_CODE).status_code == 429
     text, html = the_mail(mailoutbox, "user_locked_out")
@@ -274,13 +251,7 @@ def test_the_failure_limit_blocks_and_mails(
     with two_factor(**fast), django_capture_on_commit_callbacks(execute=True):
         for _ in range(6):
             clock.shift(2)
-            response = api.post(
-                AUTHENTICATE,
-                {"code": wrong_code(enabled.secret)},
-                format="json",
-                HTTP_USER_AGENT=AGENT,
-                **bearer(pending),
-            )
+            response = from_owner(api, AUTHENTICATE, pending, wrong_code(enabled.secret))
             assert response.status_code == 400
     assert events(mailoutbox) == ["user_locked_out", "user_blocked"]
     text, html = parts(mailoutbox[-1])
