@@ -19,6 +19,7 @@ from rest_framework.exceptions import (
     ValidationError,
 )
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -145,6 +146,35 @@ def add_error_code(response: Response | None) -> Response | None:
         detail = response.data.get("detail")
         if isinstance(detail, ErrorDetail) and "code" not in response.data:
             response.data["code"] = detail.code
+    return response
+
+
+def _first_error(errors: Any) -> Any:
+    """The first message of DRF's (possibly nested) field map or list."""
+    while isinstance(errors, (dict, list)) and errors:
+        errors = next(iter(errors.values())) if isinstance(errors, dict) else errors[0]
+    return errors
+
+
+def one_error_shape(exc: Exception, response: Response | None) -> Response | None:
+    """The package views' error body: always ``{"detail", "code"}``.
+
+    A validation error keeps DRF's per-field messages under ``errors`` and
+    takes ``detail`` and ``code`` from its first one (a wrong code:
+    ``invalid_code``): a client tells every error apart by ``code`` alone,
+    where DRF's bare field map would put a list under the request's own field
+    named ``code``.
+    """
+    if response is None or not isinstance(exc, ValidationError):
+        return add_error_code(response)
+    data = response.data
+    errors = data if isinstance(data, dict) else {api_settings.NON_FIELD_ERRORS_KEY: data}
+    first = _first_error(errors)
+    response.data = {
+        "detail": str(first) if first else str(ValidationError.default_detail),
+        "code": getattr(first, "code", None) or ValidationError.default_code,
+        "errors": errors,
+    }
     return response
 
 

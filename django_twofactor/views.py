@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,9 +20,9 @@ from . import qrcodes, services
 from .authentication import PendingTokenAuthentication, TwoFactorJWTAuthentication
 from .codes import SubmittedCode
 from .conf import LOGIN_SCOPE, jwt_settings, twofactor_settings
-from .exceptions import add_error_code
+from .exceptions import one_error_shape
 from .models import TrustedDevice
-from .parsers import SafeFormParser, SafeJSONParser
+from .parsers import SafeJSONParser
 from .permissions import IsTwoFactorAuthenticated, ensure_recent_authentication
 from .renderers import FormatNegotiation, PNGQRCodeRenderer, SVGQRCodeRenderer
 from .serializers import (
@@ -45,11 +45,18 @@ class TwoFactorBaseView(APIView):
     - Never wrapped in ``ATOMIC_REQUESTS``: a wrong code answers 400 *and*
       must leave the failure counter incremented, which a request-wide
       transaction rolled back by DRF's exception handler would undo.
-    - Error bodies always carry ``code``; responses are never cached (they
-      hold tokens, secrets or recovery codes).
+    - Bodies are JSON, both ways: a form gets 415, and ``Accept`` without
+      JSON (the browsable API's ``text/html``) 406, whatever the project's
+      default parsers and renderers; OPTIONS is not answered (405): what a
+      client may send is the OpenAPI schema's to say.
+    - Every error body is ``{"detail", "code"}`` (validation errors add
+      ``errors``, per field); responses are never cached (they hold tokens,
+      secrets or recovery codes).
     """
 
-    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser, SafeFormParser]
+    parser_classes: Sequence[type[BaseParser]] = [SafeJSONParser]
+    renderer_classes: Sequence[type[BaseRenderer]] = [JSONRenderer]
+    http_method_names = [m for m in APIView.http_method_names if m != "options"]
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> AsView[GenericView]:
@@ -59,7 +66,7 @@ class TwoFactorBaseView(APIView):
         handler = super().get_exception_handler()
 
         def with_code(exc: Exception, context: dict[str, Any]) -> Response | None:
-            return add_error_code(handler(exc, context))
+            return one_error_shape(exc, handler(exc, context))
 
         return with_code
 

@@ -87,14 +87,23 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     return dict(body)
 
 
+def assert_field_error(response: Any, field: str, error_code: str) -> dict[str, Any]:
+    """A 400 in the package's one error shape: ``{"detail", "code", "errors"}``,
+    where ``code`` is the first error's and ``errors`` DRF's messages per field."""
+    body = assert_error(response, 400, error_code)
+    assert set(body) == {"detail", "code", "errors"}, body
+    errors = body["errors"]
+    assert list(errors) == [field], body
+    assert errors[field], body
+    assert all(isinstance(m, str) for m in errors[field]), body
+    assert body["detail"] == errors[field][0]
+    assert [e.code for e in response.data["errors"][field]] == [error_code]
+    return body
+
+
 def assert_code_error(response: Any, error_code: str) -> None:
-    """A 400 on field ``code`` whose DRF error code is ``error_code``."""
-    assert response.status_code == 400, response.content
-    body = response.json()
-    assert set(body) == {"code"}, body
-    assert isinstance(body["code"], list)
-    assert all(isinstance(m, str) for m in body["code"])
-    assert [e.code for e in response.data["code"]] == [error_code]
+    """A 400 on field ``code`` whose error code is ``error_code``."""
+    assert_field_error(response, "code", error_code)
 
 
 def assert_locked(response: Any, seconds: int | None = None) -> int:
