@@ -27,6 +27,7 @@ help:
 	@echo "make bench          the benchmark table"
 	@echo "make bench-scale    10^3 against 10^6 users: latency, EXPLAIN, the throughput knee"
 	@echo "make readme-responses  rewrite the README's example responses from the example project"
+	@echo "make client-typescript  the whole flow through the generated TypeScript client (tsc --strict)"
 	@echo "make clean          remove .venv, build output and the demo database"
 
 $(STAMP): pyproject.toml
@@ -105,3 +106,20 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) example_project/db.sqlite3 build dist *.egg-info .tox .coverage
+
+# The TypeScript client: openapi-typescript's types of the live schema (generated
+# afresh into a git-ignored folder), openapi-fetch, tsc --strict, then the whole
+# flow against the example project (clients/live.py). npm ci once per lock change.
+TS_CLIENT := clients/typescript
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
+	touch $@
+
+.PHONY: client-typescript
+client-typescript: $(STAMP) $(TS_CLIENT)/node_modules/.installed
+	$(BIN)/python clients/live.py --settings clients.flow_settings -- sh -ec '\
+		cd $(TS_CLIENT); rm -rf generated build; \
+		node_modules/.bin/openapi-typescript "$$SCHEMA_FILE" --default-non-nullable false \
+			-o generated/schema.d.ts; \
+		node_modules/.bin/tsc -p tsconfig.json; \
+		node build/flow.js'
