@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.core.validators import MinLengthValidator, RegexValidator
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -29,6 +30,7 @@ from drf_spectacular.extensions import (
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -41,8 +43,9 @@ from rest_framework.settings import api_settings
 
 from .codes import TOTP, WEBAUTHN
 from .conf import jwt_settings, twofactor_settings
-from .exceptions import CHALLENGE_DESCRIPTION, InsufficientUserAuthentication
+from .exceptions import CHALLENGE_DESCRIPTION
 from .methods import webauthn
+from .methods.recovery import codes as recovery_codes
 from .serializers import (
     AuthenticateSerializer,
     CodeSerializer,
@@ -53,7 +56,6 @@ from .serializers import (
 from .trusted_devices.models import NAME_MAX_LENGTH as DEVICE_NAME_MAX_LENGTH
 
 JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
 TAGS = ["two-factor"]
 
 
@@ -74,6 +76,7 @@ class LoginRequest(LoginSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            text_field(field)
             field.help_text = "The password." if name == "password" else f"The user's {name}."
         self.fields["device_token"].help_text = (
             "A trusted device's `device_token` (from `2fa/authenticate/`): while the device "
@@ -88,6 +91,7 @@ class RefreshRequest(RefreshSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields.pop("access", None)  # a response field
+        text_field(self.fields["refresh"])
         self.fields["refresh"].help_text = "A refresh token from login, authenticate or turn-on."
 
 
@@ -96,10 +100,38 @@ class LogoutRequest(LogoutSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        text_field(self.fields["refresh"])
         self.fields["refresh"].help_text = "A refresh token of the session to end."
         self.fields[
             "everywhere"
         ].help_text = "`true`: end every token of the user, on every device (no blacklist needed)."
+
+
+def totp_pattern() -> str:
+    """``DIGITS`` ASCII digits; spaces anywhere are ignored (as the server reads them)."""
+    return rf"^ *(?:[0-9] *){{{twofactor_settings.DIGITS}}}$"
+
+
+def recovery_pattern() -> str:
+    """A recovery code: its letters and digits, in any case; dashes and spaces ignored."""
+    return rf"^[ -]*(?:[A-Za-z2-7][ -]*){{{recovery_codes.LENGTH}}}$"
+
+
+def code_field(*, recovery: bool, help_text: str) -> serializers.RegexField:
+    """The ``code`` of a request body, with the ``pattern`` the server accepts."""
+    pattern = f"{totp_pattern()}|{recovery_pattern()}" if recovery else totp_pattern()
+    return serializers.RegexField(
+        pattern, min_length=twofactor_settings.DIGITS, max_length=64, help_text=help_text
+    )
+
+
+def text_field(field: serializers.Field[Any, Any, Any, Any]) -> None:
+    """A required string: ``minLength`` 1 and, where the server trims it, a character
+    that is not a space (``pattern``)."""
+    if isinstance(field, serializers.CharField):
+        field.validators.append(MinLengthValidator(1))
+        if field.trim_whitespace:
+            field.validators.append(RegexValidator(r"\S"))
 
 
 def _one_of(serializer: Any, field: str, *optional: str) -> None:
@@ -117,9 +149,10 @@ class TotpCode(Closed, CodeSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _one_of(self, "code")
-        self.fields["code"].help_text = (
-            f"The {twofactor_settings.DIGITS}-digit code from the authenticator app, as a "
-            "string (spaces inside are ignored)."
+        self.fields["code"] = code_field(
+            recovery=False,
+            help_text=f"The {twofactor_settings.DIGITS}-digit code from the authenticator app, "
+            "as a string (spaces inside are ignored).",
         )
 
 
@@ -136,7 +169,7 @@ class TotpOrRecoveryCode(Closed, CodeSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, allow_recovery=True, **kwargs)
         _one_of(self, "code")
-        self.fields["code"].help_text = _code_or_recovery_code()
+        self.fields["code"] = code_field(recovery=True, help_text=_code_or_recovery_code())
 
 
 class SecurityKeyAssertion(Closed, CodeSerializer):
@@ -158,6 +191,7 @@ def _trusting(serializer: Any) -> None:
         "`true`: trust this device, and the answer adds its `device_token`; only where "
         '`TWO_FACTOR["TRUSTED_DEVICE_LIFETIME"]` is set (ignored otherwise).'
     )
+    text_field(serializer.fields["device_name"])
     serializer.fields["device_name"].help_text = (
         f"A name for the trusted device, at most {DEVICE_NAME_MAX_LENGTH} characters "
         "(default: the `User-Agent`); a string."
@@ -171,7 +205,7 @@ class TrustingTotpOrRecoveryCode(Closed, AuthenticateSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, allow_recovery=True, **kwargs)
         _one_of(self, "code", *TRUST_FIELDS)
-        self.fields["code"].help_text = _code_or_recovery_code()
+        self.fields["code"] = code_field(recovery=True, help_text=_code_or_recovery_code())
         _trusting(self)
 
 
@@ -204,11 +238,11 @@ def code_or_key(
     """The body of a view that takes ``code`` or, with the webauthn extra, ``credential``
     (the ``key`` serializer).
 
-    A form cannot carry the credential (an object): forms send the code only.
+    Bodies are JSON only (the views parse nothing else).
     """
     if not webauthn.available():
-        return {JSON: code, FORM: code}
-    return {JSON: _code_or_assertion(name, code, key), FORM: code}
+        return {JSON: code}
+    return {JSON: _code_or_assertion(name, code, key)}
 
 
 # Response bodies ---------------------------------------------------------------
@@ -235,34 +269,40 @@ def _codes() -> serializers.ListField:
     )
 
 
-class TwoFactorError(serializers.Serializer[Any]):
+class TwoFactorError(Closed, serializers.Serializer[Any]):
+    """Every error of the package: a message for people, a stable code for programs."""
+
     detail = serializers.CharField(help_text="A human-readable, translated message.")
-    code = serializers.CharField(help_text="A stable machine code, e.g. `two_factor_required`.")
+    code = serializers.CharField(
+        help_text="A stable machine code, e.g. `two_factor_required`: tell errors apart by it."
+    )
 
 
-class AuthenticationError(TwoFactorError):
-    messages = serializers.ListField(
+def _messages() -> serializers.ListField:
+    return serializers.ListField(
         child=serializers.DictField(child=serializers.CharField()),
         required=False,
         help_text="SimpleJWT's details on each token type tried.",
     )
 
 
-class Unauthorized(Closed, AuthenticationError):
+class Unauthorized(TwoFactorError):
     """No token, or a bad, expired, wrong-type or revoked one (SimpleJWT's error)."""
 
+    messages = _messages()
 
-class StepUpChallenge(serializers.Serializer[Any]):
-    """RFC 9470: the last verification of a code is too old; `2fa/verify/`, then retry."""
 
-    detail = serializers.CharField(help_text="A human-readable, translated message.")
-    # A plain string, not an enum: a component "CodeEnum" would rename the
-    # enums of a project's own fields named `code`.
-    code = serializers.CharField(help_text=f"`{InsufficientUserAuthentication.default_code}`.")
+class UnauthorizedOrStepUp(TwoFactorError):
+    """No token, a bad one (as `Unauthorized`); or RFC 9470's challenge,
+    `insufficient_user_authentication`, with `max_age`: verify at `2fa/verify/`
+    (or log in again), then retry."""
+
+    messages = _messages()
     max_age = serializers.IntegerField(
         min_value=0,
-        help_text="Seconds: the oldest authentication this endpoint accepts (as in "
-        "`WWW-Authenticate`).",
+        required=False,
+        help_text="Only with `insufficient_user_authentication`: seconds, the oldest "
+        "authentication this endpoint accepts (as in `WWW-Authenticate`).",
     )
 
 
@@ -380,8 +420,8 @@ class FieldErrors(Closed, serializers.Serializer[Any]):
 
 
 class ClosedSchema(OpenApiSerializerExtension):
-    """No other keys: so a ``{"detail", "code"}`` body never matches field errors
-    too, nor a challenge ``{"detail", "code", "max_age"}`` a token error."""
+    """No other keys than those described: Schemathesis and typed clients hold the
+    server to exactly these bodies."""
 
     target_class = Closed
     match_subclasses = True
@@ -399,6 +439,18 @@ def field_errors(name: str, request: type[serializers.Serializer[Any]]) -> type[
         for key in [*keys, api_settings.NON_FIELD_ERRORS_KEY]
     }
     return type(name, (FieldErrors,), fields)
+
+
+@cache  # one component class per name, however many operations share it
+def bad_request_body(name: str, request: type[serializers.Serializer[Any]]) -> type[TwoFactorError]:
+    """``{"detail", "code"}``, and for a validation error ``errors`` per field."""
+    errors = field_errors(f"{name}Fields", request)(
+        required=False,
+        help_text="A validation error's messages per field; `detail` and `code` are its "
+        "first. Absent when the body is not JSON at all (`parse_error`).",
+    )
+    doc = "An error of the request body: `code` says which (`invalid_code`, `required`, ...)."
+    return type(name, (TwoFactorError,), {"errors": errors, "__doc__": doc})
 
 
 # Responses ---------------------------------------------------------------------
@@ -431,12 +483,6 @@ UNAUTHORIZED = (
     "everywhere (`token_revoked`)."
 )
 
-UNAUTHORIZED_OR_CHALLENGE = PolymorphicProxySerializer(
-    component_name="UnauthorizedOrChallenge",
-    serializers=[Unauthorized, StepUpChallenge],
-    resource_type_field_name=None,
-)
-
 
 def challenge_responses(when: str) -> dict[tuple[int, str], OpenApiResponse]:
     """The 401 of a view that can also answer RFC 9470's challenge, ``when`` says when.
@@ -448,22 +494,13 @@ def challenge_responses(when: str) -> dict[tuple[int, str], OpenApiResponse]:
         f"{UNAUTHORIZED} Or RFC 9470's challenge, `insufficient_user_authentication`, with "
         f"`max_age` (seconds) in the body and in `WWW-Authenticate`: {when}."
     )
-    return {(401, JSON): OpenApiResponse(UNAUTHORIZED_OR_CHALLENGE, description=text)}
-
-
-@cache  # one component per name, however many operations share it
-def _bad_request_body(name: str, request: type[serializers.Serializer[Any]]) -> Any:
-    return PolymorphicProxySerializer(
-        component_name=name,
-        serializers=[field_errors(f"{name}Fields", request), TwoFactorError],
-        resource_type_field_name=None,
-    )
+    return {(401, JSON): OpenApiResponse(UnauthorizedOrStepUp, description=text)}
 
 
 def bad_request(name: str, request: type[serializers.Serializer[Any]], text: str) -> Any:
-    """Field errors (one key per field ``request`` reads), or ``{"detail", "code"}``."""
-    body = _bad_request_body(name, request)
-    return OpenApiResponse(body, description=text + " A body that is not JSON: `detail`.")
+    """A 400: ``{"detail", "code"}``, with ``errors`` per field ``request`` reads."""
+    body = bad_request_body(name, request)
+    return OpenApiResponse(body, description=text + " A body that is not JSON: `parse_error`.")
 
 
 def error_responses(texts: dict[int, str]) -> dict[tuple[int, str], OpenApiResponse]:
@@ -473,7 +510,7 @@ def error_responses(texts: dict[int, str]) -> dict[tuple[int, str], OpenApiRespo
     """
     return {
         (status, JSON): OpenApiResponse(
-            AuthenticationError if status == 401 else TwoFactorError, description=text
+            Unauthorized if status == 401 else TwoFactorError, description=text
         )
         for status, text in texts.items()
     }
@@ -513,7 +550,8 @@ UNSUPPORTED = (
     "`unsupported_media_type`."
 )
 TOO_LARGE = "The body is over `DATA_UPLOAD_MAX_MEMORY_SIZE`: `request_too_large`."
-NOT_ACCEPTABLE = "Neither `?format=` nor `Accept` names JSON, PNG or SVG: `not_acceptable`."
+NOT_ACCEPTABLE = "`Accept` names no JSON (the browsable API's `text/html`, say): `not_acceptable`."
+NOT_ACCEPTABLE_IMAGE = "Neither `?format=` nor `Accept` names JSON, PNG or SVG: `not_acceptable`."
 
 
 def documented(view: type, method: str, **schema: Any) -> type:
@@ -522,12 +560,80 @@ def documented(view: type, method: str, **schema: Any) -> type:
 
 
 def documented_methods(view: type, schemas: dict[str, dict[str, Any]]) -> type:
-    """A subclass of ``view`` whose methods carry their schemas (``{"patch": {...}}``)."""
+    """A subclass of ``view`` whose methods carry their schemas (``{"patch": {...}}``).
+
+    Besides ``extend_schema``'s arguments a schema may give ``links`` (``{status:
+    {name: OpenAPI link}}``, which drf-spectacular has no argument for) and
+    ``public=True`` (no credentials: ``security: []``, whatever a project's
+    ``SPECTACULAR_SETTINGS["SECURITY"]`` adds). Every operation documents the 406
+    that an ``Accept`` without JSON gets.
+    """
     replacement = type(view.__name__, (view,), {"__module__": view.__module__})
-    annotated = {
-        method: extend_schema(**{"tags": TAGS, **schema}) for method, schema in schemas.items()
-    }
+    annotated = {}
+    for method, schema in schemas.items():
+        schema = dict(schema)
+        links, public = schema.pop("links", {}), schema.pop("public", False)
+        responses = {**error_responses({406: NOT_ACCEPTABLE}), **schema.pop("responses", {})}
+        annotated[method] = extend_schema(**{"tags": TAGS, "responses": responses, **schema})
+        finish = _finishing(links, public)
+        if finish is not None:
+            annotated[method] = _then(annotated[method], finish)
     return extend_schema_view(**annotated)(replacement)
+
+
+def _finishing(links: dict[int, dict[str, Any]], public: bool) -> Any:
+    """What to add to the operation drf-spectacular built, if anything."""
+    if not links and not public:
+        return None
+
+    def finish(operation: dict[str, Any]) -> dict[str, Any]:
+        if public:
+            operation["security"] = []
+        for status, named in links.items():
+            operation["responses"][str(status)]["links"] = named
+        return operation
+
+    return finish
+
+
+def _then(decorate: Any, finish: Any) -> Any:
+    """``decorate`` (an ``extend_schema``), then ``finish`` on the operation it yields."""
+
+    def decorator(function: Any) -> Any:
+        function = decorate(function)
+        base = function.kwargs["schema"]
+
+        class Finished(base):  # type: ignore[misc,valid-type]
+            def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+                operation = super().get_operation(*args, **kwargs)
+                return finish(operation) if operation else operation
+
+        function.kwargs["schema"] = Finished
+        return function
+
+    return decorator
+
+
+def link(operation_id: str, description: str, **values: Any) -> dict[str, Any]:
+    """An OpenAPI link to ``operation_id``: ``body=`` its request body (runtime
+    expressions as values), other keywords its parameters (``path.id=...``)."""
+    spec: dict[str, Any] = {"operationId": operation_id, "description": description}
+    body = values.pop("body", None)
+    if body is not None:
+        spec["requestBody"] = body
+    if values:
+        spec["parameters"] = {name.replace("__", "."): value for name, value in values.items()}
+    return spec
+
+
+def token_links(refresh: str = "$response.body#/refresh") -> dict[str, Any]:
+    """From a response with a refresh token: refreshing it, and logging it out."""
+    return {
+        "refresh": link(
+            "two_factor_refresh", "Refresh the access token.", body={"refresh": refresh}
+        ),
+        "logout": link("two_factor_logout", "End this session.", body={"refresh": refresh}),
+    }
 
 
 def recent_authentication() -> tuple[int, dict[tuple[int, str], OpenApiResponse]]:
@@ -582,6 +688,122 @@ class TwoFactorJWTScheme(OpenApiAuthenticationExtension):
         return jwt_scheme()
 
 
+# Examples ----------------------------------------------------------------------
+
+FAKE_TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl"  # noqa: S105 (a made-up JWT for the examples)
+
+LOGIN_EXAMPLE = OpenApiExample(
+    "Username and password",
+    value={"username": "alice", "password": "correct horse battery staple"},
+    request_only=True,
+)
+LOGIN_ANSWERS = [
+    OpenApiExample(
+        "2FA off: full tokens",
+        value={
+            "two_factor_required": False,
+            "two_factor_setup_required": False,
+            "access": FAKE_TOKEN,
+            "refresh": FAKE_TOKEN,
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+    OpenApiExample(
+        "2FA on: a pending token",
+        value={
+            "two_factor_required": True,
+            "two_factor_setup_required": False,
+            "pending_token": FAKE_TOKEN,
+        },
+        response_only=True,
+        status_codes=["200"],
+    ),
+    OpenApiExample(
+        "Wrong password",
+        value={
+            "detail": "No active account found with the given credentials",
+            "code": "no_active_account",
+        },
+        response_only=True,
+        status_codes=["401"],
+    ),
+]
+REFRESH_EXAMPLE = OpenApiExample(
+    "A refresh token", value={"refresh": FAKE_TOKEN}, request_only=True
+)
+LOGOUT_EVERYWHERE_EXAMPLE = OpenApiExample(
+    "Every session of the user",
+    value={"refresh": FAKE_TOKEN, "everywhere": True},
+    request_only=True,
+)
+
+
+def access_example() -> OpenApiExample:
+    return OpenApiExample(
+        "A new access token", value={"access": FAKE_TOKEN}, response_only=True, status_codes=["200"]
+    )
+
+
+def code_example(name: str, code: str, **more: Any) -> OpenApiExample:
+    return OpenApiExample(name, value={"code": code, **more}, request_only=True)
+
+
+WRONG_CODE_EXAMPLE = OpenApiExample(
+    "A wrong or used code",
+    value={
+        "detail": "The code is wrong or was already used.",
+        "code": "invalid_code",
+        "errors": {"code": ["The code is wrong or was already used."]},
+    },
+    response_only=True,
+    status_codes=["400"],
+)
+LOCKED_EXAMPLE = OpenApiExample(
+    "Locked after wrong codes",
+    value={"detail": "Too many wrong codes. Try again in 60 seconds.", "code": "two_factor_locked"},
+    response_only=True,
+    status_codes=["429"],
+)
+SETUP_EXAMPLE = OpenApiExample(
+    "A new secret",
+    value={
+        "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        "otpauth_url": "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        "&issuer=Example",
+        "qr_code": "data:image/png;base64,iVBORw0KGgo=",
+    },
+    response_only=True,
+    status_codes=["200"],
+)
+STATUS_EXAMPLE = OpenApiExample(
+    "2FA on with an app",
+    value={"enabled": True, "recovery_codes_remaining": 10, "methods": ["totp"]},
+    response_only=True,
+    status_codes=["200"],
+)
+DEVICES_EXAMPLE = OpenApiExample(
+    "One trusted device",
+    value=[
+        {
+            "id": 1,
+            "name": "Work laptop",
+            "created_at": "2027-01-15T08:00:00Z",
+            "last_used_at": None,
+            "expires_at": "2027-02-14T08:00:00Z",
+        }
+    ],
+    response_only=True,
+    status_codes=["200"],
+)
+NOT_FOUND_EXAMPLE = OpenApiExample(
+    "No such device",
+    value={"detail": "No device of yours has this id.", "code": "not_found"},
+    response_only=True,
+    status_codes=["404"],
+)
+
+
 # Views -------------------------------------------------------------------------
 
 
@@ -593,6 +815,9 @@ class LoginViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_login",
+            public=True,
+            examples=[LOGIN_EXAMPLE, *LOGIN_ANSWERS],
+            links={200: token_links()},
             summary="Log in with username and password",
             description=(
                 "2FA off: full tokens whose claim holds `pwd`, and whether "
@@ -621,6 +846,9 @@ class LoginViewSchema(OpenApiViewExtension):
                         401: "Wrong credentials or inactive: `no_active_account`.",
                         413: TOO_LARGE,
                         415: UNSUPPORTED,
+                        429: "Too many logins from this client address, where the project "
+                        "sets a rate for the throttle scope `twofactor_login`: `throttled`, "
+                        "with `Retry-After`.",
                     }
                 ),
             },
@@ -635,6 +863,8 @@ class RefreshViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_refresh",
+            public=True,
+            examples=[REFRESH_EXAMPLE, access_example()],
             summary="Refresh the access token (the claim is kept, never added)",
             description="SimpleJWT's refresh: the new access token keeps the claim.",
             request=RefreshRequest,
@@ -663,6 +893,8 @@ class LogoutViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_logout",
+            public=True,
+            examples=[REFRESH_EXAMPLE, LOGOUT_EVERYWHERE_EXAMPLE],
             summary="Log out: end one refresh token, or every token of the user",
             description=(
                 "The refresh token is the proof; no access token is needed. Without "
@@ -700,6 +932,16 @@ class AuthenticateViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_authenticate",
+            examples=[
+                code_example("A code from the app", "123456"),
+                code_example("A recovery code", "a2b3c-d4e5f"),
+                code_example(
+                    "Trust this device", "123456", trust_device=True, device_name="Work laptop"
+                ),
+                WRONG_CODE_EXAMPLE,
+                LOCKED_EXAMPLE,
+            ],
+            links={200: token_links()},
             summary="Trade the pending token and a code (or a security key) for full tokens",
             description=(
                 "A TOTP code adds `mfa` and `otp` to the claim, a recovery code `mfa` (and "
@@ -752,6 +994,13 @@ class VerifyViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_verify",
+            examples=[
+                code_example("A code from the app", "123456"),
+                code_example("A recovery code", "a2b3c-d4e5f"),
+                WRONG_CODE_EXAMPLE,
+                LOCKED_EXAMPLE,
+            ],
+            links={200: token_links()},
             summary="Step up: a code (or a security key) again, for tokens with a fresh "
             "`auth_time`",
             description=(
@@ -790,6 +1039,7 @@ class GenerateViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_generate",
+            examples=[SETUP_EXAMPLE],
             summary="Start set-up: a new secret and its QR code",
             description=(
                 "Stores a new secret (replacing an unconfirmed one) until turn-on. "
@@ -813,7 +1063,7 @@ class GenerateViewSchema(OpenApiViewExtension):
                     {
                         401: UNAUTHORIZED,
                         403: NEEDS_MFA,
-                        406: NOT_ACCEPTABLE,
+                        406: NOT_ACCEPTABLE_IMAGE,
                         409: "The authenticator app is on already: "
                         "`two_factor_already_enabled` (with security keys only, TOTP can be "
                         "added).",
@@ -832,6 +1082,8 @@ class TurnOnViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_turn_on",
+            examples=[code_example("The first code from the app", "123456"), WRONG_CODE_EXAMPLE],
+            links={200: token_links()},
             summary="Confirm set-up with a code and turn 2FA on",
             description=(
                 "The first code from the app confirms generate's secret: TOTP is on, as the "
@@ -839,7 +1091,7 @@ class TurnOnViewSchema(OpenApiViewExtension):
                 "shown this once; the new tokens carry `mfa`. Needs a recent "
                 f"authentication: a token whose `auth_time` is at most {recent} seconds old."
             ),
-            request={JSON: TotpCode, FORM: TotpCode},
+            request={JSON: TotpCode},
             parameters=[RETRY_AFTER, WWW_AUTHENTICATE],
             responses={
                 (200, JSON): OpenApiResponse(
@@ -870,6 +1122,11 @@ class TurnOffViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_turn_off",
+            examples=[
+                code_example("A code from the app", "123456"),
+                code_example("A recovery code", "a2b3c-d4e5f"),
+                WRONG_CODE_EXAMPLE,
+            ],
             summary="Turn 2FA off (needs a code, a recovery code or a security key)",
             description=(
                 "Removes every method: the secret, the security keys and the recovery codes. "
@@ -904,6 +1161,7 @@ class StatusViewSchema(OpenApiViewExtension):
             self.target,
             "get",
             operation_id="two_factor_status",
+            examples=[STATUS_EXAMPLE],
             summary="Whether 2FA is on, with which methods, and how many recovery codes are left",
             description="The state only: the secret is never shown again after turn-on.",
             responses={
@@ -921,6 +1179,7 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_recovery_codes",
+            examples=[code_example("A code from the app", "123456"), WRONG_CODE_EXAMPLE],
             summary="Replace the recovery codes (needs a code or a security key)",
             description=(
                 "Needs a TOTP code or a security key's answer, not a recovery code. The old "
@@ -960,6 +1219,16 @@ class DevicesViewSchema(OpenApiViewExtension):
             self.target,
             "get",
             operation_id="two_factor_devices",
+            examples=[DEVICES_EXAMPLE],
+            links={
+                200: {
+                    "forget": link(
+                        "two_factor_device_forget",
+                        "Forget the first device.",
+                        path__id="$response.body#/0/id",
+                    )
+                }
+            },
             summary="The user's trusted devices",
             description=(
                 "The devices that can still stand in for a code at `login/`: unexpired, and "
@@ -981,6 +1250,7 @@ class DeviceViewSchema(OpenApiViewExtension):
             self.target,
             "delete",
             operation_id="two_factor_device_forget",
+            examples=[NOT_FOUND_EXAMPLE],
             summary="Forget a trusted device",
             description=(
                 "Its token stops working at once: `login/` with it asks for a code again."

@@ -24,7 +24,7 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from .authentication import PendingTokenAuthentication, TwoFactorJWTAuthentication
@@ -32,7 +32,6 @@ from .methods.webauthn.models import NAME_MAX_LENGTH, REGISTRATION
 from .schema import (
     BLOCKED,
     FORBIDDEN,
-    FORM,
     JSON,
     LOCKED,
     MISSING_FIELD,
@@ -47,8 +46,10 @@ from .schema import (
     documented_methods,
     error_responses,
     jwt_scheme,
+    link,
     pending_token_scheme,
     recent_authentication,
+    text_field,
 )
 from .serializers import RegistrationSerializer, RenameSerializer
 
@@ -266,6 +267,7 @@ class KeyRegistration(RegistrationSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        text_field(self.fields["name"])
         self.fields[
             "name"
         ].help_text = "A name to tell the keys apart (default: `Security key`); a string."
@@ -276,6 +278,7 @@ class KeyRename(RenameSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        text_field(self.fields["name"])
         self.fields["name"].help_text = "The key's new name; a string."
 
     # drf-spectacular describes a PATCH body as DRF's partial update would read it,
@@ -329,6 +332,22 @@ REGISTRATION_REFUSED = (
     "Or the server refuses the key's answer (not for its challenge, origin or RP ID, the "
     "challenge expired or was used, or the key is registered already): on field "
     "`credential`."
+)
+
+
+KEY_EXAMPLE = OpenApiExample(
+    "A key",
+    value={
+        "id": 1,
+        "name": "Office key",
+        "created_at": "2027-01-15T08:00:00Z",
+        "last_used_at": "2027-01-16T09:30:00Z",
+    },
+    response_only=True,
+    status_codes=["200"],
+)
+KEYS_EXAMPLE = OpenApiExample(
+    "One key", value=[KEY_EXAMPLE.value], response_only=True, status_codes=["200"]
 )
 
 
@@ -414,6 +433,22 @@ class KeysViewSchema(OpenApiViewExtension):
             self.target,
             "get",
             operation_id="two_factor_webauthn_keys",
+            examples=[KEYS_EXAMPLE],
+            links={
+                200: {
+                    "rename": link(
+                        "two_factor_webauthn_rename",
+                        "Rename the first key.",
+                        path__id="$response.body#/0/id",
+                        body={"name": "Office key"},
+                    ),
+                    "delete": link(
+                        "two_factor_webauthn_delete",
+                        "Delete the first key.",
+                        path__id="$response.body#/0/id",
+                    ),
+                }
+            },
             summary="The user's security keys",
             description="Oldest first. Empty while the user has none.",
             responses={
@@ -434,9 +469,15 @@ class KeyViewSchema(OpenApiViewExtension):
             {
                 "patch": {
                     "operation_id": "two_factor_webauthn_rename",
+                    "examples": [
+                        OpenApiExample(
+                            "A new name", value={"name": "Office key"}, request_only=True
+                        ),
+                        KEY_EXAMPLE,
+                    ],
                     "summary": "Rename a security key",
                     "description": "Only the name changes.",
-                    "request": {JSON: KeyRename, FORM: KeyRename},
+                    "request": {JSON: KeyRename},
                     "parameters": [KEY_ID],
                     "responses": {
                         (200, JSON): OpenApiResponse(SecurityKey, description="The key."),
