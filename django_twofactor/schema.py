@@ -415,8 +415,9 @@ class TrustedDevice(serializers.Serializer[Any]):
 
 
 class FieldErrors(Closed, serializers.Serializer[Any]):
-    """Per field, its error messages (a wrong code: on `code`; a refused security key:
-    on `credential`)."""
+    """A validation error's messages per field (a wrong code: on `code`; a refused
+    security key: on `credential`); `detail` and `code` are its first. Absent when the
+    body is not JSON at all (`parse_error`)."""
 
 
 class ClosedSchema(OpenApiSerializerExtension):
@@ -444,11 +445,7 @@ def field_errors(name: str, request: type[serializers.Serializer[Any]]) -> type[
 @cache  # one component class per name, however many operations share it
 def bad_request_body(name: str, request: type[serializers.Serializer[Any]]) -> type[TwoFactorError]:
     """``{"detail", "code"}``, and for a validation error ``errors`` per field."""
-    errors = field_errors(f"{name}Fields", request)(
-        required=False,
-        help_text="A validation error's messages per field; `detail` and `code` are its "
-        "first. Absent when the body is not JSON at all (`parse_error`).",
-    )
+    errors = field_errors(f"{name}Fields", request)(required=False)
     doc = "An error of the request body: `code` says which (`invalid_code`, `required`, ...)."
     return type(name, (TwoFactorError,), {"errors": errors, "__doc__": doc})
 
@@ -460,7 +457,7 @@ RETRY_AFTER = OpenApiParameter(
     OpenApiTypes.INT,
     OpenApiParameter.HEADER,
     response=[429],
-    description="Whole seconds until code attempts are accepted again.",
+    description="Whole seconds until the next attempt is accepted.",
 )
 
 WWW_AUTHENTICATE = OpenApiParameter(
@@ -830,6 +827,7 @@ class LoginViewSchema(OpenApiViewExtension):
                 "ignored: the answer is the one without it."
             ),
             request=LoginRequest,
+            parameters=[RETRY_AFTER],
             responses={
                 (200, JSON): OpenApiResponse(
                     PolymorphicProxySerializer(

@@ -51,35 +51,36 @@ AUTHENTICATE_OPTIONS = "/api/auth/2fa/webauthn/authenticate/options/"
 DEVICES, DEVICE = "/api/auth/2fa/devices/", "/api/auth/2fa/devices/{id}/"
 CHALLENGE = "insufficient_user_authentication"
 
-# CONTRACT.md §5: every status each endpoint can answer, and no other.
-# A body of another media type is a 415 wherever a body is read; generate's
-# content negotiation answers 406 to a format it does not offer.
+# CONTRACT.md §5 and §14: every status each endpoint can answer, and no other.
+# A body of another media type is a 415 wherever a body is read; an `Accept`
+# without JSON (generate: nor PNG or SVG) is a 406 everywhere; login's 429 is the
+# throttle rate a project sets for its scope.
 EXPECTED = {
-    (LOGIN, "post"): {"200", "400", "401", "413", "415"},
-    (REFRESH, "post"): {"200", "400", "401", "413", "415"},
-    (LOGOUT, "post"): {"204", "400", "401", "413", "415"},
-    (STATUS, "get"): {"200", "401", "403"},
-    (AUTHENTICATE, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
-    (VERIFY, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
+    (LOGIN, "post"): {"200", "400", "401", "406", "413", "415", "429"},
+    (REFRESH, "post"): {"200", "400", "401", "406", "413", "415"},
+    (LOGOUT, "post"): {"204", "400", "401", "406", "413", "415"},
+    (STATUS, "get"): {"200", "401", "403", "406"},
+    (AUTHENTICATE, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
+    (VERIFY, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
     (GENERATE, "post"): {"200", "401", "403", "406", "409"},
-    (TURN_ON, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
-    (TURN_OFF, "post"): {"204", "400", "401", "403", "409", "413", "415", "429"},
-    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "409", "413", "415", "429"},
-    (ME, "get"): {"200", "401", "403"},
-    (PAYOUT, "post"): {"202", "401", "403"},
+    (TURN_ON, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
+    (TURN_OFF, "post"): {"204", "400", "401", "403", "406", "409", "413", "415", "429"},
+    (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
+    (ME, "get"): {"200", "401", "403", "406"},
+    (PAYOUT, "post"): {"202", "401", "403", "406"},
     # CONTRACT.md §15: forgetting reads no body and asks for no recent authentication.
-    (DEVICES, "get"): {"200", "401", "403"},
-    (DEVICE, "delete"): {"204", "401", "403", "404"},
+    (DEVICES, "get"): {"200", "401", "403", "406"},
+    (DEVICE, "delete"): {"204", "401", "403", "404", "406"},
 }
 # CONTRACT.md §13, routed only with the webauthn extra. The options and delete read
 # no body: no 413 or 415 there. An unknown key (or another user's) is a 404.
 WEBAUTHN_EXPECTED = {
-    (KEYS, "get"): {"200", "401", "403"},
-    (KEY, "patch"): {"200", "400", "401", "403", "404", "413", "415"},
-    (KEY, "delete"): {"204", "401", "403", "404"},
-    (REGISTER_OPTIONS, "post"): {"200", "401", "403"},
-    (REGISTER, "post"): {"201", "400", "401", "403", "409", "413", "415", "429"},
-    (AUTHENTICATE_OPTIONS, "post"): {"200", "401", "409"},
+    (KEYS, "get"): {"200", "401", "403", "406"},
+    (KEY, "patch"): {"200", "400", "401", "403", "404", "406", "413", "415"},
+    (KEY, "delete"): {"204", "401", "403", "404", "406"},
+    (REGISTER_OPTIONS, "post"): {"200", "401", "403", "406"},
+    (REGISTER, "post"): {"201", "400", "401", "403", "406", "409", "413", "415", "429"},
+    (AUTHENTICATE_OPTIONS, "post"): {"200", "401", "406", "409"},
 }
 if webauthn.available():
     EXPECTED.update(WEBAUTHN_EXPECTED)
@@ -241,31 +242,32 @@ def test_request_bodies(schema):
     code = {}
     for path in CODE_ENDPOINTS:
         content = schema["paths"][path]["post"]["requestBody"]["content"]
-        assert set(content) == {JSON, FORM}, path
+        assert set(content) == {JSON}, path  # the views parse JSON only
         # Beside the code or the key's answer, authenticate reads whether to trust the
         # device (CONTRACT.md §15); optional, in each shape.
         trust = TRUST_FIELDS if path == AUTHENTICATE else set()
-        # A form cannot carry a credential (an object): it sends the code alone.
-        by_code = resolve(schema, content[FORM]["schema"])
+        shapes = shapes_of(schema, content[JSON]["schema"])
+        by_code = shapes[0]
         assert set(by_code["properties"]) == {"code"} | trust, path
         assert set(by_code["required"]) == {"code"}, path
         assert by_code["properties"]["code"]["type"] == "string"
-        code[path] = by_code["properties"]["code"]["description"]
-        shapes = shapes_of(schema, content[JSON]["schema"])
+        code[path] = by_code["properties"]["code"]
         if trust:
             for shape in shapes:
                 assert_trust_fields(shape)
         if path not in KEY_ENDPOINTS or not webauthn.available():
             assert shapes == [by_code], path
             continue
-        # JSON: the code or a security key's answer, one of them: closed shapes, so a
-        # body with both (a 400 on `credential`) matches neither.
-        assert shapes[0] == by_code, path
+        # The code or a security key's answer, one of them: closed shapes, so a body
+        # with both (a 400 on `credential`) matches neither.
         assert set(shapes[1]["properties"]) == {"credential"} | trust, path
         assert set(shapes[1]["required"]) == {"credential"}, path
         assert all(shape["additionalProperties"] is False for shape in shapes), path
         credential = resolve(schema, shapes[1]["properties"]["credential"])
         assert credential["title"] == "AuthenticationResponseJSON", path
+    for path in CODE_ENDPOINTS:
+        assert code[path]["minLength"] == twofactor_settings.DIGITS, path
+        code[path] = code[path]["description"]
     assert "recovery code" in code[AUTHENTICATE]
     assert "recovery code" in code[VERIFY]
     assert "recovery code" in code[TURN_OFF]
@@ -289,21 +291,111 @@ def assert_trust_fields(shape: dict[str, Any]) -> None:
 
 
 def test_errors_are_json_with_detail_and_code(schema):
-    """401/403/404/406/409/415/429 bodies promise `detail` and `code`; a 429 promises
-    Retry-After."""
+    """Every error body is one closed object with `detail` and `code` (no ``oneOf``, so
+    a generated client reads `code` from any of them); a 400 adds `errors`, per field
+    the request reads; a 429 promises Retry-After."""
     for (path, method), codes in EXPECTED.items():
         responses = schema["paths"][path][method]["responses"]
-        for status in codes & {"401", "403", "404", "406", "409", "413", "415", "429"}:
+        for status in {c for c in codes if c.startswith("4")}:
             content = responses[status]["content"]
             assert set(content) == {JSON}, (path, status)
-            for error in shapes_of(schema, content[JSON]["schema"]):
-                assert {"detail", "code"} <= set(error["required"]), (path, status)
+            error = resolve(schema, content[JSON]["schema"])
+            assert "oneOf" not in error, (path, status)
+            assert set(error["required"]) == {"detail", "code"}, (path, status)
+            assert error["additionalProperties"] is False, (path, status)
+            assert error["properties"]["code"]["type"] == "string", (path, status)
+            extra = set(error["properties"]) - {"detail", "code"}
+            if status == "400":
+                assert extra == {"errors"}, path
+                fields = resolve(schema, error["properties"]["errors"])
+                assert fields["additionalProperties"] is False, path
+                assert "non_field_errors" in fields["properties"], path
+                if "requestBody" in schema["paths"][path][method]:
+                    body = shapes_of(
+                        schema,
+                        schema["paths"][path][method]["requestBody"]["content"][JSON]["schema"],
+                    )
+                    read = set().union(*(shape["properties"] for shape in body))
+                    assert read <= set(fields["properties"]), path
+            elif status == "401":
+                assert extra <= {"messages", "max_age"}, path
+            else:
+                assert not extra, (path, status)
         if "429" in codes:
             assert responses["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
-        if "400" in codes:
-            bad = resolve(schema, responses["400"]["content"][JSON]["schema"])
-            shapes = [resolve(schema, shape) for shape in bad["oneOf"]]
-            assert any(s.get("required") == ["code", "detail"] for s in shapes), path
+
+
+def test_codes_have_the_pattern_the_server_reads(schema):
+    """A code's `pattern` admits what the server parses as a code (spaces inside, a
+    recovery code's dashes and case) and nothing it refuses as ill-formed."""
+    for path in CODE_ENDPOINTS:
+        shapes = shapes_of(schema, body_schema(schema, path, "post"))
+        pattern = re.compile(shapes[0]["properties"]["code"]["pattern"])
+        recovery = path not in (TURN_ON, RECOVERY_CODES)
+        for good in ("123456", "123 456", " 12 34 56"):
+            assert pattern.search(good), (path, good)
+        for bad in ("12345", "1234567", "12345a", "１２３４５６", "123-456", ""):
+            assert not pattern.search(bad), (path, bad)
+        for code in ("a2b3c-d4e5f", "A2B3C-D4E5F", "a2b3cd4e5f", "a2b3c d4e5f"):
+            assert bool(pattern.search(code)) is recovery, (path, code)
+        assert not pattern.search("a2b3c-d4e5")  # nine characters
+        assert not pattern.search("a2b3c-d4e51")  # 1 is no letter of base32
+
+
+def test_strings_have_a_min_length(schema):
+    """Every required string of a request body has `minLength` (and, where the server
+    trims it, a `pattern` that asks for more than spaces)."""
+    for (path, method), _codes in EXPECTED.items():
+        operation = schema["paths"][path][method]
+        if "requestBody" not in operation:
+            continue
+        for shape in shapes_of(schema, operation["requestBody"]["content"][JSON]["schema"]):
+            for name, field in shape["properties"].items():
+                if field.get("type") == "string":
+                    assert field.get("minLength", 0) >= 1, (path, name)
+
+
+def test_every_operation_has_examples(schema):
+    """Each operation shows a request (if it reads a body) or a response by example."""
+    for (path, method), _codes in EXPECTED.items():
+        if path in (ME, PAYOUT) or (path, method) in {
+            (REGISTER_OPTIONS, "post"),
+            (REGISTER, "post"),
+            (AUTHENTICATE_OPTIONS, "post"),
+            (KEY, "delete"),
+        }:
+            continue  # the example's own views; WebAuthn's options come from the browser
+        operation = schema["paths"][path][method]
+        examples = [
+            m.get("examples")
+            for part in [operation.get("requestBody", {}), *operation["responses"].values()]
+            for m in part.get("content", {}).values()
+        ]
+        assert any(examples), (path, method)
+        body = operation.get("requestBody", {}).get("content", {}).get(JSON)
+        if body:
+            for example in body["examples"].values():
+                sends(schema, path, method, example["value"])
+
+
+def test_links_carry_tokens_and_ids(schema):
+    """OpenAPI links: a response's refresh token into refresh and logout; the key and
+    device lists' ids into rename, delete and forget. Each names a real operation."""
+    operation_ids = {op["operationId"] for ops in schema["paths"].values() for op in ops.values()}
+    linked = {}
+    for (path, method), _codes in EXPECTED.items():
+        for status, response in schema["paths"][path][method]["responses"].items():
+            for name, spec in response.get("links", {}).items():
+                assert spec["operationId"] in operation_ids, (path, name)
+                linked[(path, status, name)] = spec
+    for path in (LOGIN, AUTHENTICATE, VERIFY, TURN_ON):
+        for name in ("refresh", "logout"):
+            spec = linked[(path, "200", name)]
+            assert spec["requestBody"] == {"refresh": "$response.body#/refresh"}
+    assert linked[(DEVICES, "200", "forget")]["parameters"] == {"path.id": "$response.body#/0/id"}
+    if webauthn.available():
+        assert linked[(KEYS, "200", "rename")]["parameters"] == {"path.id": "$response.body#/0/id"}
+        assert linked[(KEYS, "200", "delete")]["operationId"] == "two_factor_webauthn_delete"
 
 
 def test_generate_offers_json_png_and_svg(schema):
@@ -335,7 +427,8 @@ def test_security_schemes(schema):
         elif path == AUTHENTICATE_OPTIONS:
             assert security == [{"pendingToken": []}, {"jwtAuth": []}]
         elif path in (LOGIN, REFRESH, LOGOUT):
-            assert all(requirement == {} for requirement in security), path
+            # No credentials, said the same way on all three (not `[{}]` on some).
+            assert schema["paths"][path][method]["security"] == [], path
         else:
             assert security == [{"jwtAuth": []}], path
 
@@ -364,9 +457,9 @@ def test_the_challenge_is_documented_where_it_can_come(schema):
             continue
         unauthorized = schema["paths"][path][method]["responses"]["401"]
         shapes = shapes_of(schema, unauthorized["content"][JSON]["schema"])
-        challenges = [s for s in shapes if "max_age" in s["properties"]]
+        (body,) = shapes
         if (path, method) not in CHALLENGED:
-            assert not challenges, path
+            assert "max_age" not in body["properties"], path
             assert "headers" not in unauthorized, path
             assert CHALLENGE not in unauthorized["description"], path
             continue
@@ -375,11 +468,10 @@ def test_the_challenge_is_documented_where_it_can_come(schema):
         assert header["required"] is True
         assert header["schema"]["type"] == "string"
         assert CHALLENGE in header["description"]
-        (challenge,) = challenges
-        assert set(challenge["required"]) == {"detail", "code", "max_age"}
-        assert challenge["properties"]["max_age"]["type"] == "integer"
-        (token_error,) = [s for s in shapes if s is not challenge]
-        assert token_error["additionalProperties"] is False  # so one shape matches a body
+        assert set(body["required"]) == {"detail", "code"}
+        assert body["properties"]["max_age"]["type"] == "integer"
+        assert CHALLENGE in body["properties"]["max_age"]["description"]
+        assert body["additionalProperties"] is False
 
 
 def test_forbidden_says_which_codes_it_can_be(schema):
@@ -662,9 +754,12 @@ def test_trusted_devices_match_the_schema(schema, enabled, api, clock, settings)
     clock.shift(30)
     pending = pending_of(api.post(LOGIN, credentials, format="json"))
     form = urlencode({**totp(enabled.secret), "trust_device": "true"})
-    by_form = api.post(AUTHENTICATE, form, content_type=FORM, HTTP_USER_AGENT="Firefox", **pending)
-    assert conforms(schema, AUTHENTICATE, "post", by_form) == 200
-    assert by_form.json()["device_token"]
+    by_form = api.post(AUTHENTICATE, form, content_type=FORM, **pending)
+    assert conforms(schema, AUTHENTICATE, "post", by_form) == 415  # JSON only
+    unnamed = {**totp(enabled.secret), "trust_device": True}
+    code, by_agent = answer(AUTHENTICATE, data=unnamed, HTTP_USER_AGENT="Firefox", **pending)
+    assert code == 200
+    assert by_agent.json()["device_token"]
 
     code, vouched = answer(LOGIN, data={**credentials, "device_token": token})
     assert code == 200
@@ -706,13 +801,13 @@ def test_trusted_devices_match_the_schema(schema, enabled, api, clock, settings)
     for bad, field in [(too_long, "device_name"), (not_a_boolean, "trust_device")]:
         refused = api.post(AUTHENTICATE, bad, format="json", **pending)
         assert conforms(schema, AUTHENTICATE, "post", refused) == 400
-        assert list(refused.json()) == [field]
+        assert list(refused.json()["errors"]) == [field]
     too_long = {**credentials, "device_token": "x" * 257}
     with pytest.raises(JSONSchemaError):
         sends(schema, LOGIN, "post", too_long)
     refused = api.post(LOGIN, too_long, format="json")
     assert conforms(schema, LOGIN, "post", refused) == 400
-    assert list(refused.json()) == ["device_token"]
+    assert list(refused.json()["errors"]) == ["device_token"]
 
 
 def test_trusted_devices_off_match_the_schema(schema, enabled, api, settings):
@@ -816,11 +911,8 @@ def test_the_wrong_answer_of_a_key_is_documented_on_its_field(schema):
     """A 400 of an endpoint that reads `credential` may name that field."""
     for path, method in [(p, "post") for p in CODE_ENDPOINTS]:
         bad = schema["paths"][path][method]["responses"]["400"]
-        (fields,) = [
-            s
-            for s in shapes_of(schema, bad["content"][JSON]["schema"])
-            if "code" not in s.get("required", [])
-        ]
+        body = resolve(schema, bad["content"][JSON]["schema"])
+        fields = resolve(schema, body["properties"]["errors"])
         assert {"code", "credential"} <= set(fields["properties"]), path
         if path in KEY_ENDPOINTS and webauthn.available():
             assert "`credential`" in bad["description"], path
@@ -932,7 +1024,8 @@ def test_security_key_errors_match_the_schema(schema, keyed, api, clock, soft, m
     for body in (malformed, both):
         response = api.post(AUTHENTICATE, body, format="json", **pending)
         assert conforms(schema, AUTHENTICATE, "post", response) == 400
-        assert list(response.json()) == ["credential"]
+        assert list(response.json()["errors"]) == ["credential"]
+        assert response.json()["code"] == "malformed_credential"
 
     locked = {"two_factor_locked_until": timezone.now() + timedelta(minutes=1)}
     get_user_model().objects.filter(pk=keyed.user.pk).update(**locked)
@@ -1105,5 +1198,5 @@ def test_schema_without_the_webauthn_extra(tmp_path):
     }
     for path in CODE_ENDPOINTS:
         content = generated["paths"][path]["post"]["requestBody"]["content"]
-        assert content[JSON] == content[FORM], path
+        assert set(content) == {JSON}, path
         assert "credential" not in resolve(generated, content[JSON]["schema"])["properties"]

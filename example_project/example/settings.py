@@ -130,6 +130,9 @@ REST_FRAMEWORK = {
         "django_twofactor.permissions.IsTwoFactorAuthenticated",
     ],
     "DEFAULT_PARSER_CLASSES": ["django_twofactor.parsers.SafeJSONParser"],
+    # JSON only, as the package's own views: no browsable API, so `Accept: text/html`
+    # is a 406 the schema documents.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "django_twofactor.exceptions.exception_handler",
     # login/ declares the scope "twofactor_login": password guessing is slowed
     # per client address (the per-user code lockout is the package's own).
