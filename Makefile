@@ -27,6 +27,7 @@ help:
 	@echo "make bench          the benchmark table"
 	@echo "make bench-scale    10^3 against 10^6 users: latency, EXPLAIN, the throughput knee"
 	@echo "make readme-responses  rewrite the README's example responses from the example project"
+	@echo "make client-python  generate the Python client from the live schema, mypy --strict, run the flow"
 	@echo "make client-typescript  the whole flow through the generated TypeScript client (tsc --strict)"
 	@echo "make clean          remove .venv, build output and the demo database"
 
@@ -123,3 +124,28 @@ client-typescript: $(STAMP) $(TS_CLIENT)/node_modules/.installed
 			-o generated/schema.d.ts; \
 		node_modules/.bin/tsc -p tsconfig.json; \
 		node build/flow.js'
+
+# The Python client openapi-python-client generates from the live schema
+# (clients/python/run.py): it must generate with no warning, import, pass
+# mypy --strict with the flow, and drive the whole flow (clients/python/flow.py)
+# against the example project served by clients/live.py. The generator has a
+# venv of its own (its pins of ruff, pydantic and typer stay out of .venv); the
+# client's run-time needs (httpx, python-dateutil and its stubs) go into .venv.
+GEN_VENV := $(VENV)/generators
+GEN_STAMP := $(GEN_VENV)/.installed
+CLIENT_PY_STAMP := $(VENV)/.installed-client-python
+
+$(GEN_STAMP): clients/python/requirements-generator.txt
+	test -x $(GEN_VENV)/bin/python || $(PYTHON) -m venv $(GEN_VENV)
+	$(GEN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GEN_VENV)/bin/python -m pip install --quiet -r clients/python/requirements-generator.txt
+	touch $(GEN_STAMP)
+
+$(CLIENT_PY_STAMP): $(STAMP) clients/python/requirements.txt
+	$(BIN)/python -m pip install --quiet -r clients/python/requirements.txt
+	touch $(CLIENT_PY_STAMP)
+
+.PHONY: client-python
+client-python: $(STAMP) $(GEN_STAMP) $(CLIENT_PY_STAMP)
+	$(BIN)/python clients/live.py --settings clients.flow_settings -- \
+		$(BIN)/python clients/python/run.py --generator $(GEN_VENV)/bin/openapi-python-client
