@@ -179,12 +179,12 @@ def one_error_shape(exc: Exception, response: Response | None) -> Response | Non
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler plus a ``code`` in every ``{"detail"}`` body.
+    """DRF's handler, with the package's error shape (``one_error_shape``).
 
     The package's views use it on their own; set it as ``EXCEPTION_HANDLER`` to
     give the rest of an API the same error shape.
     """
-    return add_error_code(drf_exception_handler(exc, context))
+    return one_error_shape(exc, drf_exception_handler(exc, context))
 
 
 class RequestTooLarge(APIException):

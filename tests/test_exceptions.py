@@ -16,9 +16,14 @@ def test_detail_bodies_get_their_code():
     }
 
 
-def test_field_errors_are_left_as_they_are():
-    response = exception_handler(ValidationError({"code": ["wrong"]}), {})
-    assert response.data == {"code": ["wrong"]}
+def test_field_errors_take_the_package_shape():
+    """A project's own views, with the package's handler, answer as the package's do."""
+    response = exception_handler(ValidationError({"code": ["wrong"]}, "invalid_code"), {})
+    assert response.data == {
+        "detail": "wrong",
+        "code": "invalid_code",
+        "errors": {"code": ["wrong"]},
+    }
 
 
 def test_other_exceptions_are_left_to_django():
