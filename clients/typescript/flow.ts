@@ -91,20 +91,65 @@ async function login(username: string, deviceToken?: string) {
   return ok(await api.POST("/api/auth/login/", { body }), 200, `login ${username}`);
 }
 
-/** Logs in with 2FA off: the full tokens. */
+/** Logs in for full tokens: 2FA off, or a live trusted device's token. */
 async function loginFull(username: string, deviceToken?: string) {
   const result = await login(username, deviceToken);
-  assert.equal(result.two_factor_required, false, "2FA off: full tokens");
-  if (result.two_factor_required) throw new Error("unreachable");
+  if (result.two_factor_required) assert.fail(`${username}: a pending token, not full tokens`);
   return result;
 }
 
 /** Logs in with 2FA on: the pending token. */
 async function loginPending(username: string, deviceToken?: string): Promise<string> {
   const result = await login(username, deviceToken);
-  assert.equal(result.two_factor_required, true, "2FA on: a pending token");
-  if (!result.two_factor_required) throw new Error("unreachable");
+  if (!result.two_factor_required) assert.fail(`${username}: full tokens, not a pending token`);
   return result.pending_token;
+}
+
+/** The second step: the pending token and a code (a TOTP or a recovery code). */
+async function authenticate(pendingToken: string, code: string, trustDevice?: string) {
+  const body =
+    trustDevice === undefined
+      ? { code }
+      : { code, trust_device: true, device_name: trustDevice };
+  return api.POST("/api/auth/2fa/authenticate/", { headers: bearer(pendingToken), body });
+}
+
+type SecondStepFailure =
+  | { kind: "wrong code"; status: 400; code: string; messages: string[] }
+  | { kind: "locked"; status: 429; code: string; retryAfter: number }
+  | { kind: "token refused"; status: 401; code: string };
+
+/**
+ * Tells the second step's failures apart by the status and the generated error types
+ * alone: only the 400's body has `errors` (a wrong code on its `code` field), the 401
+ * and the 429 each have their `code`, the 429 its `Retry-After`. No cast.
+ */
+function secondStepFailure(
+  result: Awaited<ReturnType<typeof authenticate>>,
+): SecondStepFailure {
+  const { error, response } = result;
+  assert.ok(error !== undefined, `authenticate succeeded (${response.status})`);
+  switch (response.status) {
+    case 400:
+      assert.ok("errors" in error, `a 400 without errors: ${JSON.stringify(error)}`);
+      return {
+        kind: "wrong code",
+        status: 400,
+        code: error.code,
+        messages: error.errors.code ?? [],
+      };
+    case 429:
+      return {
+        kind: "locked",
+        status: 429,
+        code: error.code,
+        retryAfter: Number(response.headers.get("Retry-After")),
+      };
+    case 401:
+      return { kind: "token refused", status: 401, code: error.code };
+    default:
+      return assert.fail(`authenticate: ${response.status} ${JSON.stringify(error)}`);
+  }
 }
 
 /** generate, then turn-on with the app's first code. */
@@ -235,38 +280,18 @@ async function main(): Promise<void> {
   const waitMs = claims(stale).exp * 1000 + 250 - Date.now();
   step(`login alice (2FA on): a pending token; waiting ${(waitMs / 1000).toFixed(1)} s for it to expire`);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
-  const expired = failed(
-    await api.POST("/api/auth/2fa/authenticate/", {
-      headers: bearer(stale),
-      body: { code: app.wrongCode() },
-    }),
-    401,
-    "authenticate with an expired pending token",
-  );
-  assert.equal(expired.code, "token_not_valid");
+  const expired = secondStepFailure(await authenticate(stale, app.wrongCode()));
+  assert.deepEqual(expired, { kind: "token refused", status: 401, code: "token_not_valid" });
   step(`authenticate with the expired pending token: 401 ${expired.code}`);
 
   const pending = await loginPending("alice");
-  const wrong = failed(
-    await api.POST("/api/auth/2fa/authenticate/", {
-      headers: bearer(pending),
-      body: { code: app.wrongCode() },
-    }),
-    400,
-    "authenticate with a wrong code",
-  );
+  const wrong = secondStepFailure(await authenticate(pending, app.wrongCode()));
+  assert.ok(wrong.kind === "wrong code", JSON.stringify(wrong));
   assert.equal(wrong.code, "invalid_code");
-  assert.ok("errors" in wrong && wrong.errors.code !== undefined && wrong.errors.code.length > 0);
-  step(`authenticate with a wrong code: 400 ${wrong.code}, errors.code ${JSON.stringify(wrong.errors.code)}`);
+  assert.ok(wrong.messages.length > 0, "the message is on the field code");
+  step(`authenticate with a wrong code: 400 ${wrong.code}, errors.code ${JSON.stringify(wrong.messages)}`);
 
-  const full = ok(
-    await api.POST("/api/auth/2fa/authenticate/", {
-      headers: bearer(pending),
-      body: { code: await app.next() },
-    }),
-    200,
-    "authenticate",
-  );
+  const full = ok(await authenticate(pending, await app.next()), 200, "authenticate");
   const fullAmr = claims(full.access).amr;
   assert.ok(fullAmr.includes("mfa") && fullAmr.includes("otp"), JSON.stringify(fullAmr));
   assert.equal(full.device_token, undefined, "no device token unless asked for");
@@ -326,35 +351,22 @@ async function main(): Promise<void> {
   const bob = await loginFull("bob");
   const { app: bobApp } = await enable(bob.access);
   const bobPending = await loginPending("bob");
-  let attempts = 0;
+  let failure: SecondStepFailure;
+  let wrongCodes = 0;
   for (;;) {
-    attempts += 1;
-    assert.ok(attempts <= 10, "no lock after 10 wrong codes");
-    const result = await api.POST("/api/auth/2fa/authenticate/", {
-      headers: bearer(bobPending),
-      body: { code: "000000" },
-    });
-    if (result.response.status === 429) {
-      const locked = failed(result, 429, "authenticate while locked");
-      assert.equal(locked.code, "two_factor_locked");
-      const retryAfter = Number(result.response.headers.get("Retry-After"));
-      assert.ok(Number.isInteger(retryAfter) && retryAfter > 0, `Retry-After ${retryAfter}`);
-      step(`bob: ${attempts - 1} wrong codes, then 429 ${locked.code}, Retry-After ${retryAfter} s`);
-      const right = failed(
-        await api.POST("/api/auth/2fa/authenticate/", {
-          headers: bearer(bobPending),
-          body: { code: await bobApp.next() },
-        }),
-        429,
-        "the right code while locked",
-      );
-      assert.equal(right.code, "two_factor_locked");
-      step(`bob's right code while locked: 429 ${right.code} too`);
-      break;
-    }
-    const refused = failed(result, 400, `bob's wrong code ${attempts}`);
-    assert.equal(refused.code, "invalid_code");
+    failure = secondStepFailure(await authenticate(bobPending, bobApp.wrongCode()));
+    if (failure.kind !== "wrong code") break;
+    assert.equal(failure.code, "invalid_code");
+    wrongCodes += 1;
+    assert.ok(wrongCodes < 10, "no lock after 10 wrong codes");
   }
+  assert.ok(failure.kind === "locked", JSON.stringify(failure));
+  assert.equal(failure.code, "two_factor_locked");
+  assert.ok(Number.isInteger(failure.retryAfter) && failure.retryAfter > 0, `${failure.retryAfter}`);
+  step(`bob: ${wrongCodes} wrong codes answered 400, then 429 ${failure.code}, Retry-After ${failure.retryAfter} s`);
+  const right = secondStepFailure(await authenticate(bobPending, await bobApp.next()));
+  assert.ok(right.kind === "locked" && right.code === "two_factor_locked", JSON.stringify(right));
+  step(`bob's right code while locked: 429 ${right.code} too`);
 
   // --- no token ----------------------------------------------------------------------
   const anonymous = failed(await api.GET("/api/auth/2fa/"), 401, "status with no token");
@@ -363,10 +375,7 @@ async function main(): Promise<void> {
 
   // --- trusted devices ---------------------------------------------------------------
   const trusting = ok(
-    await api.POST("/api/auth/2fa/authenticate/", {
-      headers: bearer(await loginPending("alice")),
-      body: { code: at(codes, 0), trust_device: true, device_name: "flow.ts" },
-    }),
+    await authenticate(await loginPending("alice"), at(codes, 0), "flow.ts"),
     200,
     "authenticate with trust_device",
   );
