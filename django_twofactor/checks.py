@@ -256,9 +256,10 @@ def check_user_model(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
         hint = (
             "Django's auth.User cannot take TwoFactorMixin: the package needs a custom "
             "user model, and does nothing without one. A new project sets "
-            "AUTH_USER_MODEL before its first migrate (the README's quick start); a "
-            "project with users in auth.User follows the README's section \"Projects "
-            "on Django's default User\", which keeps every user and their table."
+            "AUTH_USER_MODEL before its first migrate (the docs' quick start); a "
+            "project with users in auth.User follows the docs' section \"Projects "
+            "on Django's default User\" (https://django-twofactor.readthedocs.io/en/"
+            "latest/quickstart.html#default-user), which keeps every user and their table."
         )
     else:
         hint = (

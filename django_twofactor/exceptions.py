@@ -156,6 +156,11 @@ def _first_error(errors: Any) -> Any:
     return errors
 
 
+def _shaped(data: Any) -> bool:
+    """Already ``{"detail", "code"}`` (a project's handler may be this module's)."""
+    return isinstance(data, dict) and all(isinstance(data.get(k), str) for k in ("detail", "code"))
+
+
 def one_error_shape(exc: Exception, response: Response | None) -> Response | None:
     """The package views' error body: always ``{"detail", "code"}``.
 
@@ -165,7 +170,7 @@ def one_error_shape(exc: Exception, response: Response | None) -> Response | Non
     where DRF's bare field map would put a list under the request's own field
     named ``code``.
     """
-    if response is None or not isinstance(exc, ValidationError):
+    if response is None or not isinstance(exc, ValidationError) or _shaped(response.data):
         return add_error_code(response)
     data = response.data
     errors = data if isinstance(data, dict) else {api_settings.NON_FIELD_ERRORS_KEY: data}

@@ -393,7 +393,7 @@ class TwoFactorStatus(serializers.Serializer[Any]):
     )
 
 
-class RecoveryCodes(serializers.Serializer[Any]):
+class NewRecoveryCodes(serializers.Serializer[Any]):
     recovery_codes = _codes()
 
 
@@ -570,20 +570,22 @@ def documented_methods(view: type, schemas: dict[str, dict[str, Any]]) -> type:
     for method, schema in schemas.items():
         schema = dict(schema)
         links, public = schema.pop("links", {}), schema.pop("public", False)
-        responses = {**error_responses({406: NOT_ACCEPTABLE}), **schema.pop("responses", {})}
+        responses = dict(schema.pop("responses", {}))
+        if not any(406 in (key if isinstance(key, tuple) else (key,)) for key in responses):
+            responses.update(error_responses({406: NOT_ACCEPTABLE}))
         annotated[method] = extend_schema(**{"tags": TAGS, "responses": responses, **schema})
-        finish = _finishing(links, public)
-        if finish is not None:
-            annotated[method] = _then(annotated[method], finish)
+        annotated[method] = _then(annotated[method], _finishing(links, public))
     return extend_schema_view(**annotated)(replacement)
 
 
 def _finishing(links: dict[int, dict[str, Any]], public: bool) -> Any:
-    """What to add to the operation drf-spectacular built, if anything."""
-    if not links and not public:
-        return None
+    """What to add to the operation drf-spectacular built."""
 
     def finish(operation: dict[str, Any]) -> dict[str, Any]:
+        # Every body the views read is required; drf-spectacular says so only of a
+        # serializer with required fields, not of a oneOf (a code or a key's answer).
+        if "requestBody" in operation:
+            operation["requestBody"]["required"] = True
         if public:
             operation["security"] = []
         for status, named in links.items():
@@ -792,6 +794,15 @@ DEVICES_EXAMPLE = OpenApiExample(
     ],
     response_only=True,
     status_codes=["200"],
+)
+ALREADY_ENABLED_EXAMPLE = OpenApiExample(
+    "The app is on already",
+    value={
+        "detail": "Two-factor authentication is already on.",
+        "code": "two_factor_already_enabled",
+    },
+    response_only=True,
+    status_codes=["409"],
 )
 NOT_FOUND_EXAMPLE = OpenApiExample(
     "No such device",
@@ -1041,7 +1052,8 @@ class GenerateViewSchema(OpenApiViewExtension):
             summary="Start set-up: a new secret and its QR code",
             description=(
                 "Stores a new secret (replacing an unconfirmed one) until turn-on. "
-                "The response type follows `Accept` or `?format=`."
+                "The response type follows `Accept` or `?format=`; `2fa/generate.png` and "
+                "`2fa/generate.svg` answer with one image type each."
             ),
             request=None,
             parameters=[
@@ -1069,6 +1081,48 @@ class GenerateViewSchema(OpenApiViewExtension):
                 ),
             },
         )
+
+
+def _generate_image(view: type, media_type: str, name: str, body: Any) -> type:
+    return documented(
+        view,
+        "post",
+        operation_id=f"two_factor_generate_{name}",
+        examples=[ALREADY_ENABLED_EXAMPLE],
+        summary=f"Start set-up, as generate does: the QR code alone, as {name.upper()}",
+        description=(
+            "`2fa/generate/` with one media type: stores a new secret (replacing an "
+            "unconfirmed one) and answers with its QR code only. The secret is in the "
+            "code's `otpauth://` URI; a client that shows the secret too uses "
+            "`2fa/generate/`."
+        ),
+        request=None,
+        responses={
+            (200, media_type): OpenApiResponse(body, description="The QR code."),
+            **error_responses(
+                {
+                    401: UNAUTHORIZED,
+                    403: NEEDS_MFA,
+                    406: f"`Accept` names no `{media_type}`: `not_acceptable`.",
+                    409: "The authenticator app is on already: `two_factor_already_enabled`.",
+                }
+            ),
+        },
+    )
+
+
+class GeneratePNGViewSchema(OpenApiViewExtension):
+    target_class = "django_twofactor.views.GeneratePNGView"
+
+    def view_replacement(self) -> type:
+        return _generate_image(self.target, "image/png", "png", OpenApiTypes.BINARY)
+
+
+class GenerateSVGViewSchema(OpenApiViewExtension):
+    target_class = "django_twofactor.views.GenerateSVGView"
+
+    def view_replacement(self) -> type:
+        return _generate_image(self.target, "image/svg+xml", "svg", OpenApiTypes.STR)
 
 
 class TurnOnViewSchema(OpenApiViewExtension):
@@ -1187,7 +1241,7 @@ class RecoveryCodesViewSchema(OpenApiViewExtension):
             parameters=[RETRY_AFTER],
             responses={
                 (200, JSON): OpenApiResponse(
-                    RecoveryCodes, description="The new set; the old one stops working."
+                    NewRecoveryCodes, description="The new set; the old one stops working."
                 ),
                 (400, JSON): bad_request("CodeBadRequest", CodeSerializer, WRONG_CODE_OR_KEY),
                 **error_responses(

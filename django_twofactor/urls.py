@@ -15,6 +15,9 @@ urlpatterns = [
     path("2fa/authenticate/", views.AuthenticateView.as_view(), name="authenticate"),
     path("2fa/verify/", views.VerifyView.as_view(), name="verify"),
     path("2fa/generate/", views.GenerateView.as_view(), name="generate"),
+    # The same, one media type each: the QR code alone.
+    path("2fa/generate.png", views.GeneratePNGView.as_view(), name="generate-png"),
+    path("2fa/generate.svg", views.GenerateSVGView.as_view(), name="generate-svg"),
     path("2fa/turn-on/", views.TurnOnView.as_view(), name="turn-on"),
     path("2fa/turn-off/", views.TurnOffView.as_view(), name="turn-off"),
     path("2fa/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),

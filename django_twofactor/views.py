@@ -184,6 +184,19 @@ class GenerateView(TwoFactorAPIView):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
+class GeneratePNGView(GenerateView):
+    """``2fa/generate.png``: generate, answered with the QR code as a PNG and nothing
+    else, for clients that read one media type per operation (generated ones)."""
+
+    renderer_classes = [PNGQRCodeRenderer]
+
+
+class GenerateSVGView(GenerateView):
+    """``2fa/generate.svg``: the same, as an SVG."""
+
+    renderer_classes = [SVGQRCodeRenderer]
+
+
 def ensure_recently_authenticated(request: Request) -> None:
     """Changing the account's methods needs a recent authentication (OWASP ASVS 5.0
     7.5.1): ``RECENT_AUTHENTICATION``, else the RFC 9470 challenge."""

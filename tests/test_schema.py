@@ -42,6 +42,7 @@ LOGIN, REFRESH, ME = "/api/auth/login/", "/api/auth/refresh/", "/api/me/"
 LOGOUT = "/api/auth/logout/"
 STATUS, AUTHENTICATE = "/api/auth/2fa/", "/api/auth/2fa/authenticate/"
 GENERATE, TURN_ON = "/api/auth/2fa/generate/", "/api/auth/2fa/turn-on/"
+GENERATE_PNG, GENERATE_SVG = "/api/auth/2fa/generate.png", "/api/auth/2fa/generate.svg"
 TURN_OFF, RECOVERY_CODES = "/api/auth/2fa/turn-off/", "/api/auth/2fa/recovery-codes/"
 VERIFY, PAYOUT = "/api/auth/2fa/verify/", "/api/payout/"
 KEYS, KEY = "/api/auth/2fa/webauthn/", "/api/auth/2fa/webauthn/{id}/"
@@ -63,6 +64,8 @@ EXPECTED = {
     (AUTHENTICATE, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
     (VERIFY, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
     (GENERATE, "post"): {"200", "401", "403", "406", "409"},
+    (GENERATE_PNG, "post"): {"200", "401", "403", "406", "409"},
+    (GENERATE_SVG, "post"): {"200", "401", "403", "406", "409"},
     (TURN_ON, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
     (TURN_OFF, "post"): {"204", "400", "401", "403", "406", "409", "413", "415", "429"},
     (RECOVERY_CODES, "post"): {"200", "400", "401", "403", "406", "409", "413", "415", "429"},
@@ -412,6 +415,15 @@ def test_generate_offers_json_png_and_svg(schema):
     assert set(param["schema"]["enum"]) == {"json", "png", "svg"}
 
 
+def test_generate_images_have_one_media_type_each(schema):
+    """For clients that read one media type per operation (openapi-python-client)."""
+    for path, media_type in [(GENERATE_PNG, "image/png"), (GENERATE_SVG, "image/svg+xml")]:
+        operation = schema["paths"][path]["post"]
+        assert set(operation["responses"]["200"]["content"]) == {media_type}
+        assert "requestBody" not in operation
+        assert "parameters" not in operation
+
+
 def test_security_schemes(schema):
     """Authenticate takes the pending token alone; a security key's challenge either
     token; the others a full JWT; login none."""
@@ -477,7 +489,8 @@ def test_the_challenge_is_documented_where_it_can_come(schema):
 def test_forbidden_says_which_codes_it_can_be(schema):
     """A 403 names each code the view can answer with, and no other."""
     # `two_factor_setup_allowed`: enrolling stays open to a user REQUIRED covers
-    setup_open = {STATUS, GENERATE, TURN_ON, KEYS, REGISTER_OPTIONS, REGISTER}
+    setup_open = {STATUS, GENERATE, GENERATE_PNG, GENERATE_SVG, TURN_ON}
+    setup_open |= {KEYS, REGISTER_OPTIONS, REGISTER}
     # a counted second factor: the block applies (registration checks it too)
     code_checks = {AUTHENTICATE, VERIFY, TURN_ON, TURN_OFF, RECOVERY_CODES, REGISTER}
     for (path, method), codes in EXPECTED.items():
