@@ -32,6 +32,8 @@ from django_twofactor_client.api.two_factor import (
     two_factor_device_forget,
     two_factor_devices,
     two_factor_generate,
+    two_factor_generate_png,
+    two_factor_generate_svg,
     two_factor_login,
     two_factor_logout,
     two_factor_recovery_codes,
@@ -49,8 +51,8 @@ from django_twofactor_client.models import (
     LoginRequest,
     LoginTokens,
     LogoutRequest,
+    NewRecoveryCodes,
     PayoutAccepted,
-    RecoveryCodes,
     RefreshRequest,
     Setup,
     TokenPair,
@@ -60,7 +62,6 @@ from django_twofactor_client.models import (
     TrustingTotpOrRecoveryCode,
     TwoFactorEnabled,
     TwoFactorError,
-    TwoFactorGenerateFormat,
     TwoFactorMethod,
     TwoFactorStatus,
     Unauthorized,
@@ -222,18 +223,16 @@ def login_without_2fa(alice: User) -> str:
 
 
 def generate(alice: User, access: str) -> Setup:
-    print("generate: PNG, SVG, then JSON (each call starts set-up afresh)")
+    print("generate: generate.png, generate.svg, then JSON (each call stores a new secret)")
     client = alice.bearer(access)
-    png = TwoFactorGenerateFormat.PNG
-    image = expect(two_factor_generate.sync_detailed(client=client, format_=png), 200, File)
+    image = expect(two_factor_generate_png.sync_detailed(client=client), 200, File)
     content = image.payload.read()
     assert content.startswith(PNG_SIGNATURE), content[:16]
-    say(f"?format=png: {len(content)} bytes of PNG")
-    svg = TwoFactorGenerateFormat.SVG
-    text = expect(two_factor_generate.sync_detailed(client=client, format_=svg), 200, str)
+    say(f"generate.png: {len(content)} bytes of PNG")
+    text = expect(two_factor_generate_svg.sync_detailed(client=client), 200, str)
     assert text.lstrip().startswith("<"), text[:100]
     assert "<svg" in text, text[:300]
-    say(f"?format=svg: {len(text)} characters of SVG")
+    say(f"generate.svg: {len(text)} characters of SVG")
     setup = alice.setup(access)
     assert setup.otpauth_url.startswith("otpauth://totp/"), setup.otpauth_url
     assert f"secret={setup.secret}" in setup.otpauth_url, setup.otpauth_url
@@ -325,7 +324,7 @@ def renew_recovery_codes(alice: User, access: str, app: Authenticator, old: list
     print("new recovery codes, with a TOTP code of a later step")
     body = TotpCode(code=app.code())
     response = two_factor_recovery_codes.sync_detailed(client=alice.bearer(access), body=body)
-    fresh = expect(response, 200, RecoveryCodes).recovery_codes
+    fresh = expect(response, 200, NewRecoveryCodes).recovery_codes
     assert len(fresh) == len(old), fresh
     assert not set(fresh) & set(old), fresh
     say(f"{len(fresh)} new codes, none of the old set")
