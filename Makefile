@@ -107,6 +107,7 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) example_project/db.sqlite3 build dist *.egg-info .tox .coverage
+	rm -rf clients/python/build
 
 # The TypeScript client: openapi-typescript's types of the live schema (generated
 # afresh into a git-ignored folder), openapi-fetch, tsc --strict, then the whole
