@@ -114,6 +114,9 @@ clean:
 # flow against the example project (clients/live.py). npm ci once per lock change.
 TS_CLIENT := clients/typescript
 $(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+# --default-non-nullable false: by default openapi-typescript makes a property with
+# a default required, even in a component that only request bodies use
+# (trust_device, everywhere); the server treats them as optional, and so do we.
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
 	touch $@
 

@@ -250,6 +250,25 @@ async function main(): Promise<void> {
   assert.ok(svgByQuery.includes("<svg"), "an SVG");
   step(`generate as SVG (Accept and ?format=svg): ${svg.length} characters`);
 
+  // The same images from the operations with one media type each.
+  const pngOp = await api.POST("/api/auth/2fa/generate.png", {
+    headers: bearer(refreshed.access),
+    parseAs: "arrayBuffer",
+  });
+  assert.equal(pngOp.response.headers.get("Content-Type"), "image/png");
+  const pngOnly = ok(pngOp, 200, "generate.png");
+  assert.ok(Buffer.from(pngOnly).subarray(0, 8).equals(PNG_SIGNATURE), "a PNG");
+  const svgOnly = ok(
+    await api.POST("/api/auth/2fa/generate.svg", {
+      headers: bearer(refreshed.access),
+      parseAs: "text",
+    }),
+    200,
+    "generate.svg",
+  );
+  assert.ok(svgOnly.includes("<svg"), "an SVG");
+  step(`generate.png and generate.svg: ${pngOnly.byteLength} bytes of PNG, ${svgOnly.length} characters of SVG`);
+
   // --- turn-on: recovery codes and new tokens; the password-only token is revoked ----
   const { setup, app, enabled } = await enable(refreshed.access);
   assert.match(setup.secret, /^[A-Z2-7]+=*$/);
