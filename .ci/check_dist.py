@@ -36,13 +36,36 @@ WHEEL_MUST_HAVE = [
         for ext in ("po", "mo")
     ),
 ]
-SDIST_MUST_HAVE = ["README.rst", "CHANGELOG.rst", "LICENSE", "pyproject.toml", *WHEEL_MUST_HAVE]
-NEVER = ("tests/", "example_project/", "bench/", "__pycache__", ".pyc", "db.sqlite3")
+# The sdist carries the documentation's sources, so that it builds from the sdist
+# alone (make docs, or sphinx-build docs ...); the wheel carries none of it.
+DOCS = [
+    "docs/conf.py",
+    "docs/_ext/twofactor_settings.py",
+    "docs/index.rst",
+    "docs/quickstart.rst",
+    "docs/settings.rst",
+    "docs/changelog.rst",
+    ".readthedocs.yaml",
+]
+SDIST_MUST_HAVE = [
+    "README.rst",
+    "CHANGELOG.rst",
+    "LICENSE",
+    "pyproject.toml",
+    *DOCS,
+    *WHEEL_MUST_HAVE,
+]
+NEVER = ("tests/", "example_project/", "bench/", "__pycache__", ".pyc", "db.sqlite3", "_build/")
+WHEEL_NEVER = ("docs/", ".readthedocs.yaml")
 
 
-def check(names: list[str], required: list[str], what: str) -> list[str]:
+def check(
+    names: list[str], required: list[str], what: str, never: tuple[str, ...] = ()
+) -> list[str]:
     problems = [f"{what}: missing {path}" for path in required if path not in names]
-    problems += [f"{what}: must not ship {n}" for n in names if any(bad in n for bad in NEVER)]
+    problems += [
+        f"{what}: must not ship {n}" for n in names if any(bad in n for bad in NEVER + never)
+    ]
     return problems
 
 
@@ -56,7 +79,7 @@ def main(dist: Path) -> int:
     with tarfile.open(sdists[0]) as sdist:
         root = sdists[0].name.removesuffix(".tar.gz") + "/"
         sdist_names = [m.name.removeprefix(root) for m in sdist.getmembers()]
-    problems = check(wheel_names, WHEEL_MUST_HAVE, wheels[0].name)
+    problems = check(wheel_names, WHEEL_MUST_HAVE, wheels[0].name, WHEEL_NEVER)
     problems += check(sdist_names, SDIST_MUST_HAVE, sdists[0].name)
     for problem in problems:
         print(problem)

@@ -1,19 +1,20 @@
-"""Regenerate the example responses of README.rst's "The flow, with curl".
+"""Regenerate the example responses of the docs' "The flow, with curl".
 
-Each console block of that section follows an RST comment that names it
-(``.. response: login-2fa-off``; comments do not render). This script walks
-the section's flow against the example project, in the order the README shows
-it, with Django's test client on a fresh SQLite database: every ``curl``
-line it writes is the request it made, and the lines under it are what the
-example answered. Time is frozen at ``START`` and the randomness of the run
-(the TOTP secret, recovery codes, salts, token IDs) comes from a seeded
-generator, so the output is the same on every run.
+That section is in ``docs/quickstart.rst``. Each of its console blocks
+follows an RST comment that names it (``.. response: login-2fa-off``;
+comments do not render). This script walks the section's flow against the
+example project, in the order the page shows it, with Django's test client
+on a fresh SQLite database: every ``curl`` line it writes is the request it
+made, and the lines under it are what the example answered. Time is frozen
+at ``START`` and the randomness of the run (the TOTP secret, recovery codes,
+salts, token IDs) comes from a seeded generator, so the output is the same on
+every run.
 
-    python .ci/readme_responses.py            # rewrite the blocks in place
-    python .ci/readme_responses.py --check    # print a diff, exit 1 on drift
+    python .ci/docs_responses.py            # rewrite the blocks in place
+    python .ci/docs_responses.py --check    # print a diff, exit 1 on drift
 
-``make readme-responses`` runs the first; ``tests/test_readme_responses.py``
-fails when the README and a fresh run differ.
+``make docs-responses`` runs the first; ``tests/test_docs_responses.py``
+fails when the page and a fresh run differ.
 """
 
 from __future__ import annotations
@@ -39,10 +40,11 @@ from typing import Any
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
-README = ROOT / "README.rst"
+PAGE = ROOT / "docs" / "quickstart.rst"
+NAME = "docs/quickstart.rst"
 SECTION = "The flow, with curl"
 MARKER = re.compile(r"^\.\. response: (?P<name>[a-z0-9-]+)\s*$")
-INDENT = "   "  # of a code block's content in the README
+INDENT = "   "  # of a code block's content in the page
 
 START = 1_800_000_000  # 2027-01-15 08:00 UTC, a time-step boundary
 SEED = 14
@@ -187,7 +189,7 @@ def short(token: str) -> str:
 
 
 def shorten(value: Any) -> Any:
-    """Tokens and data URIs cut to their first characters, as the README shows them."""
+    """Tokens and data URIs cut to their first characters, as the page shows them."""
     if isinstance(value, dict):
         return {k: shorten(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -207,7 +209,7 @@ def dump(value: Any) -> str:
 
 def show_json(content: bytes) -> str:
     body = json.loads(content)
-    if dump(body) != content.decode("utf-8"):  # the README shows the body as sent
+    if dump(body) != content.decode("utf-8"):  # the page shows the body as sent
         raise AssertionError(f"body is not compact JSON: {content!r}")
     return dump(shorten(body))
 
@@ -235,7 +237,7 @@ def png_description(content: bytes) -> str:
 
 
 def flow(console: Console, clock: Any) -> None:
-    """The section's requests, in the README's order."""
+    """The section's requests, in the page's order."""
     import pyotp
 
     c = console
@@ -413,7 +415,7 @@ def flow(console: Console, clock: Any) -> None:
 @contextlib.contextmanager
 def seeded(seed: int) -> Iterator[None]:
     """Every random draw of the run (``secrets``, ``uuid4``, ``os.urandom``) from one seed."""
-    rng = random.Random(seed)  # noqa: S311 (repeatable on purpose: the README's example)
+    rng = random.Random(seed)  # noqa: S311 (repeatable on purpose: the docs' example)
     system = random.SystemRandom
     with (
         mock.patch.object(system, "getrandbits", side_effect=rng.getrandbits),
@@ -495,10 +497,10 @@ def blocks_in(text: str) -> dict[str, tuple[int, int]]:
         while i < end and not lines[i].strip():
             i += 1
         if i >= end or not lines[i].startswith(".. code-block::"):
-            raise ValueError(f"README.rst: no code-block after the marker {name!r}")
+            raise ValueError(f"{NAME}: no code-block after the marker {name!r}")
         i += 1
         if lines[i].strip():
-            raise ValueError(f"README.rst: block {name!r} needs a blank line after its directive")
+            raise ValueError(f"{NAME}: block {name!r} needs a blank line after its directive")
         first = i + 1
         last = first
         while last < end and (not lines[last].strip() or lines[last].startswith(INDENT)):
@@ -506,7 +508,7 @@ def blocks_in(text: str) -> dict[str, tuple[int, int]]:
         while last > first and not lines[last - 1].strip():
             last -= 1
         if name in found:
-            raise ValueError(f"README.rst: marker {name!r} twice")
+            raise ValueError(f"{NAME}: marker {name!r} twice")
         found[name] = (first, last)
         i = last
     return found
@@ -518,7 +520,7 @@ def rewrite(text: str, blocks: dict[str, list[str]]) -> str:
     missing, unknown = set(blocks) - set(places), set(places) - set(blocks)
     if missing or unknown:
         raise ValueError(
-            f"README.rst: markers missing for {sorted(missing)}, unknown markers {sorted(unknown)}"
+            f"{NAME}: markers missing for {sorted(missing)}, unknown markers {sorted(unknown)}"
         )
     lines = text.split("\n")
     for name, (first, last) in sorted(places.items(), key=lambda item: -item[1][0]):
@@ -532,7 +534,7 @@ def rewrite(text: str, blocks: dict[str, list[str]]) -> str:
 def set_up_django() -> None:
     """The example project as ``make demo`` runs it, on a fresh SQLite file."""
     sys.path[:0] = [str(ROOT), str(ROOT / "example_project")]
-    database = Path(tempfile.mkdtemp()) / "readme.sqlite3"
+    database = Path(tempfile.mkdtemp()) / "docs.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "example.settings"
     os.environ["DJANGO_DEBUG"] = "1"
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
@@ -550,24 +552,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="print a diff, exit 1 on drift")
     args = parser.parse_args(argv)
     set_up_django()
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     new = rewrite(text, generate())
     if new == text:
-        print("README.rst: the example responses are up to date")
+        print(f"{NAME}: the example responses are up to date")
         return 0
     if args.check:
         sys.stdout.writelines(
             difflib.unified_diff(
                 text.splitlines(keepends=True),
                 new.splitlines(keepends=True),
-                "README.rst",
-                "README.rst (regenerated)",
+                NAME,
+                f"{NAME} (regenerated)",
             )
         )
-        print("README.rst: the example responses drifted; `make readme-responses` rewrites them")
+        print(f"{NAME}: the example responses drifted; `make docs-responses` rewrites them")
         return 1
-    README.write_text(new, encoding="utf-8")
-    print("README.rst: example responses rewritten")
+    PAGE.write_text(new, encoding="utf-8")
+    print(f"{NAME}: example responses rewritten")
     return 0
 
 

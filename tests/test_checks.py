@@ -198,14 +198,17 @@ def test_no_admin_urls_or_no_admin_app_is_no_warning(monkeypatch):
         assert checks.check_admin_login(None) == []
 
 
-def test_on_djangos_own_user_model_the_hint_points_to_the_readme_section():
+def test_on_djangos_own_user_model_the_hint_points_to_the_docs_section():
     with override_settings(AUTH_USER_MODEL="auth.User"):
         (message,) = checks.check_user_model(None)
     assert "custom user model" in message.hint
     assert '"Projects on Django\'s default User"' in message.hint
-    readme = Path(__file__).resolve().parents[1] / "README.rst"
-    if readme.is_file():  # not staged under tox
-        assert "\nProjects on Django's default User\n=====" in readme.read_text()
+    url = "https://django-twofactor.readthedocs.io/en/latest/quickstart.html#default-user"
+    assert url in message.hint
+    page = Path(__file__).resolve().parents[1] / "docs" / "quickstart.rst"
+    if page.is_file():  # not staged under tox
+        # The URL's page and anchor: the label right above the section's title.
+        assert ".. _default-user:\n\nProjects on Django's default User\n=====" in page.read_text()
 
 
 def test_a_custom_model_without_the_mixin_is_told_to_add_it():

@@ -1,8 +1,8 @@
-"""README.rst's "The flow, with curl" shows what the example project answers today.
+"""The docs' "The flow, with curl" shows what the example project answers today.
 
-``.ci/readme_responses.py`` runs the section's flow and rewrites its blocks;
-these tests run the same flow here, on the suite's database, and fail when the
-README differs. The fix is ``make readme-responses``.
+``.ci/docs_responses.py`` runs the section's flow and rewrites its blocks in
+``docs/quickstart.rst``; these tests run the same flow here, on the suite's
+database, and fail when the page differs. The fix is ``make docs-responses``.
 """
 
 from __future__ import annotations
@@ -20,19 +20,22 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / ".ci" / "readme_responses.py"
-README = ROOT / "README.rst"
-FIX = "README.rst's example responses drifted: run `make readme-responses` and review the diff."
+SCRIPT = ROOT / ".ci" / "docs_responses.py"
+PAGE = ROOT / "docs" / "quickstart.rst"
+FIX = (
+    "docs/quickstart.rst's example responses drifted: run `make docs-responses` "
+    "and review the diff."
+)
 
 pytestmark = pytest.mark.skipif(
-    not (SCRIPT.exists() and README.exists()),
-    reason="README.rst and .ci/ are not staged here (tox runs the suite without them)",
+    not (SCRIPT.exists() and PAGE.exists()),
+    reason="docs/ and .ci/ are not staged here (tox runs the suite without them)",
 )
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("readme_responses", SCRIPT)
+    spec = importlib.util.spec_from_file_location("docs_responses", SCRIPT)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -52,14 +55,14 @@ def console(script, db) -> Any:
     return _RUNS["console"]
 
 
-def test_readme_shows_what_the_example_answers(script, console):
-    text = README.read_text(encoding="utf-8")
+def test_the_page_shows_what_the_example_answers(script, console):
+    text = PAGE.read_text(encoding="utf-8")
     regenerated = script.rewrite(text, console.blocks)
     if regenerated != text:
         diff = difflib.unified_diff(
             text.splitlines(keepends=True),
             regenerated.splitlines(keepends=True),
-            "README.rst",
+            "docs/quickstart.rst",
             "what the example answers",
         )
         pytest.fail(f"{FIX}\n{''.join(diff)}", pytrace=False)
@@ -67,7 +70,7 @@ def test_readme_shows_what_the_example_answers(script, console):
 
 def test_every_block_of_the_section_is_generated(script):
     """A console block without a marker would never be checked."""
-    lines = README.read_text(encoding="utf-8").split("\n")
+    lines = PAGE.read_text(encoding="utf-8").split("\n")
     start, end = script.section_bounds(lines)
     section = lines[start:end]
     blocks = [i for i, line in enumerate(section) if line.startswith(".. code-block::")]
@@ -113,7 +116,7 @@ def test_shell_words_send_the_json_shown(script):
 
 
 def test_rewrite_refuses_a_marker_it_does_not_know(script, console):
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     broken = text.replace(".. response: logout\n", ".. response: log-out\n")
     with pytest.raises(ValueError, match="log-out"):
         script.rewrite(broken, console.blocks)

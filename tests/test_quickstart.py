@@ -1,9 +1,11 @@
-"""The README's quick start and its section for ``auth.User`` projects, run as written.
+"""The docs' quick start, its section for ``auth.User`` projects and the README's
+minimal example, run as written.
 
-The commands and code blocks come from README.rst itself (the convention is
-in ``tests/readme_blocks.py``), so a change to the README is a change to
-what runs here. They run in a fresh ``startproject`` in a temporary
-directory, against the package built as a wheel:
+The commands and code blocks come from ``docs/quickstart.rst`` and README.rst
+themselves (the convention is in ``tests/docs_blocks.py``), so a change to
+the page is a change to what runs here. They run in a fresh
+``startproject`` in a temporary directory, against the package built as a
+wheel:
 
 - The wheel is built from a copy of the package's files (``python -m
   build --wheel``), never from ``dist/``, which may be older than the code,
@@ -16,11 +18,12 @@ directory, against the package built as a wheel:
   flow script checks), and the checkout's editable install stays unseen
   (its finder is in a ``.pth`` of the outer site-packages, which a path
   added this way does not process).
-- README commands map onto that venv: ``pip install`` is what the wheel's
-  install already did; ``django-admin`` is ``python -m django``; ``python``
-  runs with ``-W error::DeprecationWarning``; ``runserver`` is not started,
-  the flow script walks the same path with Django's test client instead.
-  Every command must succeed, print the output the README shows for it, and
+- The pages' commands map onto that venv: ``pip install`` is what the
+  wheel's install already did; ``django-admin`` is ``python -m django``;
+  ``python`` runs with ``-W error::DeprecationWarning``; ``runserver`` is not
+  started, the flow script walks the same path with Django's test client
+  instead; an interactive ``createsuperuser`` makes its user from a script.
+  Every command must succeed, print the output the page shows for it, and
   report no system check issue.
 
 Under tox the package is already the installed wheel: nothing is built.
@@ -43,7 +46,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.readme_blocks import README, Block, blocks, section
+from tests.docs_blocks import QUICKSTART, README, Block, blocks, section
 
 QUICK_START = "Install and quick start"
 DEFAULT_USER = "Projects on Django's default User"
@@ -53,7 +56,9 @@ PIP = [sys.executable, "-m", "pip"]
 PYTHON_FLAGS = ["-W", "error::DeprecationWarning", "-W", "error::PendingDeprecationWarning"]
 
 pytestmark = [
-    pytest.mark.skipif(not README.is_file(), reason="README.rst is not beside the tests"),
+    pytest.mark.skipif(
+        not QUICKSTART.is_file(), reason="docs/ is not beside the tests (tox stages tests only)"
+    ),
     pytest.mark.skipif(
         not INSTALLED and find_spec("build") is None,
         reason="building the wheel needs the 'build' package (the dev extra)",
@@ -123,7 +128,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 @dataclass
 class Project:
-    """A directory where README blocks are followed, one after the other."""
+    """A directory where the pages' blocks are followed, one after the other."""
 
     python: Path
     cwd: Path
@@ -167,9 +172,14 @@ class Project:
             return ""
         if program == "django-admin":
             return self.python_run(["-m", "django", *args], env=env)
-        assert program == "python", f"the README runs {program!r}: teach the test what it is"
+        assert program == "python", f"the page runs {program!r}: teach the test what it is"
         if args[:2] == ["manage.py", "runserver"]:
             return ""  # walk() follows the flow a client of the server would
+        if args[:2] == ["manage.py", "createsuperuser"] and "--noinput" not in args:
+            # What a person types at the prompts, made without them.
+            self.superuser = ("alice", "correct horse battery staple")
+            env["DJANGO_SUPERUSER_PASSWORD"] = self.superuser[1]
+            args = [*args, "--noinput", "--username", "alice", "--email", "alice@example.com"]
         if args[:2] == ["manage.py", "createsuperuser"]:
             self.superuser = (
                 args[args.index("--username") + 1],
@@ -277,7 +287,7 @@ def package_dir(python: Path) -> Path:
 
 def test_the_quick_start_as_written(python, tmp_path):
     project = Project(python=python, cwd=tmp_path)
-    quick_start = blocks(QUICK_START)
+    quick_start = blocks(QUICK_START, QUICKSTART)
     assert [b for b in quick_start if b.language == "python" and not b.mode] == [], (
         "every Python block of the quick start says where it goes"
     )
@@ -324,12 +334,12 @@ def test_the_switch_from_auth_user_as_written(python, tmp_path):
     with (tmp_path / "users.py").open() as stdin:
         project.python_run(["manage.py", "shell"], stdin=stdin)
 
-    for block in blocks(DEFAULT_USER):
+    for block in blocks(DEFAULT_USER, QUICKSTART):
         project.follow(block)
-    text = " ".join(line.strip() for line in section(DEFAULT_USER))
+    text = " ".join(line.strip() for line in section(DEFAULT_USER, QUICKSTART))
     where = re.search(r"go on with the quick start from step (\d+)", text)
     assert where, "the section says where the quick start takes over"
-    for block in blocks(QUICK_START):
+    for block in blocks(QUICK_START, QUICKSTART):
         if block.step >= int(where.group(1)):
             project.follow(block)
 
@@ -343,3 +353,18 @@ def test_the_switch_from_auth_user_as_written(python, tmp_path):
         "auth.user left": False,
     }
     assert_the_flow_works(project.walk("carol", "carol's password"), "carol", package_dir(python))
+
+
+def test_the_readme_example_as_written(python, tmp_path):
+    """README.rst's install and minimal example: a project of its own, the same flow."""
+    project = Project(python=python, cwd=tmp_path)
+    example = [*blocks("Install", README), *blocks("A minimal example", README)]
+    assert [b for b in example if b.language == "python" and not b.mode] == [], (
+        "every Python block of the README's example says where it goes"
+    )
+    for block in example:
+        project.follow(block)
+
+    username, password = project.superuser
+    assert username, "the example creates a user"
+    assert_the_flow_works(project.walk(username, password), username, package_dir(python))
