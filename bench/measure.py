@@ -80,7 +80,7 @@ class Report:
         print(f"  {row.what}: {row.result}  {row.baseline}  {row.ratio}", file=sys.stderr)
 
     def table(self) -> str:
-        """An RST simple table, ready to paste into README.rst."""
+        """An RST simple table, ready to paste into docs/operations.rst."""
         cells = [list(vars(row).values()) for row in (HEADER, *self.rows)]
         widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
         border = "  ".join("=" * width for width in widths)
