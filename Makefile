@@ -109,16 +109,17 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) example_project/db.sqlite3 build dist *.egg-info .tox .coverage
-	rm -rf clients/python/build
+	rm -rf clients/python/build clients/typescript/node_modules clients/typescript/generated \
+		clients/typescript/build docs/_build
 
 # The TypeScript client: openapi-typescript's types of the live schema (generated
 # afresh into a git-ignored folder), openapi-fetch, tsc --strict, then the whole
 # flow against the example project (clients/live.py). npm ci once per lock change.
-TS_CLIENT := clients/typescript
-$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
 # --default-non-nullable false: by default openapi-typescript makes a property with
 # a default required, even in a component that only request bodies use
 # (trust_device, everywhere); the server treats them as optional, and so do we.
+TS_CLIENT := clients/typescript
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
 	cd $(TS_CLIENT) && npm ci --no-audit --no-fund
 	touch $@
 

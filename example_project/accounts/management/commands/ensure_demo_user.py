@@ -16,7 +16,7 @@ Demo user ready: username "{username}", password "{password}", address "{email}"
 While `make demo` serves the example project:
   - open http://localhost:8000/ and walk through the flow in the browser (security
     keys work at localhost only, not at 127.0.0.1), or
-  - start it with curl (README.rst, "The flow, with curl", has every step):
+  - start it with curl (docs/quickstart.rst, "The flow, with curl", has every step):
       curl -s -X POST http://127.0.0.1:8000/api/auth/login/ \\
            -H 'Content-Type: application/json' \\
            -d '{{"username": "{username}", "password": "{password}"}}'
