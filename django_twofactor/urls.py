@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 from .methods import webauthn
@@ -22,7 +22,8 @@ urlpatterns = [
     path("2fa/turn-off/", views.TurnOffView.as_view(), name="turn-off"),
     path("2fa/recovery-codes/", views.RecoveryCodesView.as_view(), name="recovery-codes"),
     path("2fa/devices/", views.DevicesView.as_view(), name="devices"),
-    path("2fa/devices/<int:pk>/", views.DeviceView.as_view(), name="device"),
+    # Any segment as the id: one that is no id is the view's JSON 404.
+    re_path(r"^2fa/devices/(?P<pk>[^/]*)/$", views.DeviceView.as_view(), name="device"),
 ]
 
 if webauthn.available():  # the webauthn extra
@@ -30,7 +31,6 @@ if webauthn.available():  # the webauthn extra
 
     urlpatterns += [
         path("2fa/webauthn/", keys.KeysView.as_view(), name="webauthn-keys"),
-        path("2fa/webauthn/<int:pk>/", keys.KeyView.as_view(), name="webauthn-key"),
         path(
             "2fa/webauthn/register/options/",
             keys.RegisterOptionsView.as_view(),
@@ -42,4 +42,6 @@ if webauthn.available():  # the webauthn extra
             keys.AuthenticateOptionsView.as_view(),
             name="webauthn-authenticate-options",
         ),
+        # Last: any other segment is a key's id (or the view's JSON 404).
+        re_path(r"^2fa/webauthn/(?P<pk>[^/]*)/$", keys.KeyView.as_view(), name="webauthn-key"),
     ]

@@ -242,12 +242,24 @@ class DevicesView(TwoFactorAPIView):
         return Response([trusted_devices.describe(d) for d in trusted_devices.live(request.user)])
 
 
+def object_id(value: str) -> int:
+    """A path's ``id``: a positive integer a database column holds, else a 404.
+
+    The routes take any path segment, so that an id that is no number gets the
+    API's JSON 404 rather than Django's HTML page (or, past 2**63, a database
+    error).
+    """
+    if value.isascii() and value.isdigit() and 0 < int(value) < 2**63:
+        return int(value)
+    raise NotFound
+
+
 class DeviceView(TwoFactorAPIView):
     """Forget one device; another user's is a 404."""
 
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         try:
-            trusted_devices.forget(request.user, pk)
+            trusted_devices.forget(request.user, object_id(pk))
         except TrustedDevice.DoesNotExist as exc:
             raise NotFound from exc
         return Response(status=status.HTTP_204_NO_CONTENT)

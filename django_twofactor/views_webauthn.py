@@ -14,7 +14,7 @@ from .methods.webauthn import method as webauthn
 from .methods.webauthn.models import WebAuthnCredential
 from .serializers import RegistrationSerializer, RenameSerializer
 from .tokens import methods_of
-from .views import TwoFactorAPIView, ensure_recently_authenticated
+from .views import TwoFactorAPIView, ensure_recently_authenticated, object_id
 
 
 class RegisterOptionsView(TwoFactorAPIView):
@@ -57,18 +57,19 @@ class KeysView(TwoFactorAPIView):
 class KeyView(TwoFactorAPIView):
     """Rename (``PATCH {"name"}``) or delete one key; another user's key is a 404."""
 
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: Request, pk: str) -> Response:
         serializer = RenameSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        name = str(serializer.validated_data["name"])
         try:
-            return Response(keys.rename(request.user, pk, str(serializer.validated_data["name"])))
+            return Response(keys.rename(request.user, object_id(pk), name))
         except WebAuthnCredential.DoesNotExist as exc:
             raise NotFound from exc
 
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         ensure_recently_authenticated(request)
         try:
-            keys.delete(request.user, pk, request._request)
+            keys.delete(request.user, object_id(pk), request._request)
         except WebAuthnCredential.DoesNotExist as exc:
             raise NotFound from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
