@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -87,16 +87,32 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     return dict(body)
 
 
-def assert_field_error(response: Any, field: str, error_code: str) -> dict[str, Any]:
+def field_error(field: str, code: str, *messages: str) -> dict[str, Any]:
+    """The exact body of a 400 on ``field`` alone: its messages, the first as ``detail``."""
+    return {"detail": messages[0], "code": code, "errors": {field: list(messages)}}
+
+
+def assert_validation_error(response: Any, fields: Collection[str]) -> dict[str, Any]:
     """A 400 in the package's one error shape: ``{"detail", "code", "errors"}``,
-    where ``code`` is the first error's and ``errors`` DRF's messages per field."""
-    body = assert_error(response, 400, error_code)
+    ``errors`` DRF's messages for exactly ``fields``, ``detail`` and ``code``
+    those of the first field's first error."""
+    body = assert_error(response, 400)
     assert set(body) == {"detail", "code", "errors"}, body
     errors = body["errors"]
-    assert list(errors) == [field], body
-    assert errors[field], body
-    assert all(isinstance(m, str) for m in errors[field]), body
-    assert body["detail"] == errors[field][0]
+    assert set(errors) == set(fields), body
+    for messages in errors.values():
+        assert messages, body
+        assert all(isinstance(m, str) and m for m in messages), body
+    first = next(iter(errors))
+    assert body["detail"] == errors[first][0], body
+    assert body["code"] == response.data["errors"][first][0].code, body
+    return body
+
+
+def assert_field_error(response: Any, field: str, error_code: str) -> dict[str, Any]:
+    """A 400 on ``field`` alone, with one error whose code is ``error_code``."""
+    body = assert_validation_error(response, [field])
+    assert body["code"] == error_code, body
     assert [e.code for e in response.data["errors"][field]] == [error_code]
     return body
 

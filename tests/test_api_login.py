@@ -10,6 +10,7 @@ from tests.api_helpers import (
     LOGIN,
     ME,
     assert_error,
+    assert_validation_error,
     claims,
     only_counter_changes,
 )
@@ -130,8 +131,7 @@ def test_malformed_body_is_400_on_the_fields(alice, api, body, fields):
     """Validation errors name the fields, before any password is checked."""
     with only_counter_changes(alice.user):
         response = api.post(LOGIN, body, format="json")
-    assert response.status_code == 400
-    assert set(response.json()) == fields
+    assert_validation_error(response, fields)
 
 
 def test_login_does_not_touch_another_users_state(enabled, api, clock):

@@ -9,6 +9,10 @@ must refuse it (4xx), and when the parser itself refused it, the answer is
 exactly that error (413, 415 or 400 with its ``code``). A view that never reads
 a body (``GET 2fa/``; ``generate`` for a user with 2FA on answers 409 first)
 may answer as it would without one.
+
+Bodies are JSON both ways: a form is a 415 wherever a body is read, an
+``Accept`` without JSON a 406 everywhere, OPTIONS a 405; and every error body
+is the package's one shape, ``{"detail", "code"}`` (CONTRACT.md §5).
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver
 from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
@@ -30,14 +36,20 @@ from rest_framework.settings import api_settings
 from django_twofactor import parsers, services
 from django_twofactor import urls as twofactor_urls
 from django_twofactor.authentication import PendingTokenAuthentication
+from django_twofactor.methods import webauthn
 from tests.api_helpers import (
     AUTHENTICATE,
     ME,
     TURN_OFF,
     assert_code_error,
+    assert_error,
+    assert_field_error,
     assert_locked,
+    assert_validation_error,
     failures,
+    field_error,
     now_code,
+    only_counter_changes,
     pending_login,
     post_code,
     user_state,
@@ -48,6 +60,7 @@ from tests.conftest import PASSWORD, bearer, log_in, make_user
 PREFIX = "/api/auth/"  # where the example project includes the package's URLs
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data; boundary=x"
 
 
 @dataclass(frozen=True)
@@ -120,19 +133,32 @@ def test_routes_with_converters_get_sample_values():
     assert route_url("2fa/devices/<int:pk>/x/<slug>/") == "2fa/devices/1/x/x/"
 
 
+# What an error body holds besides ``detail`` and ``code``: a validation error's
+# messages per field, SimpleJWT's ``messages`` on a token, RFC 9470's ``max_age``.
+ERROR_EXTRAS = {"errors", "messages", "max_age"}
+
+
+def first_of(errors: Any) -> Any:
+    """The first message of a field map, however deep."""
+    while not isinstance(errors, str):
+        assert errors, errors
+        errors = next(iter(errors.values())) if isinstance(errors, dict) else errors[0]
+    return errors
+
+
 def assert_refused(response: Any) -> dict[str, Any]:
-    """A JSON 4xx: ``{"detail", "code"}``, or DRF's field errors (CONTRACT.md §5),
-    whose field may itself be called ``code``."""
+    """A JSON 4xx in the one error shape (CONTRACT.md §5): ``{"detail", "code"}``;
+    a validation error keeps its messages per field under ``errors`` and takes
+    ``detail`` and ``code`` from the first."""
     assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
-    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
-    body = response.json()
-    assert isinstance(body, dict), body
-    assert body, body
-    if isinstance(body.get("code"), str):
-        assert isinstance(body.get("detail"), str), body
-    else:
-        assert all(isinstance(v, list | dict) for v in body.values()), body
-    return dict(body)
+    body = assert_error(response, response.status_code)
+    assert set(body) <= {"detail", "code", *ERROR_EXTRAS}, body
+    if "errors" in body:
+        assert response.status_code == 400, body
+        assert isinstance(body["errors"], dict), body
+        assert body["detail"] == first_of(body["errors"]), body
+        assert body["code"] == first_of(response.data["errors"]).code, body
+    return body
 
 
 def watch_parsers(monkeypatch: Any) -> list[Any]:
@@ -176,20 +202,27 @@ def check_answer(response: Any, reads: list[Any]) -> None:
 
 @dataclass
 class World:
-    users: list[Any]
-    tokens: dict[str | None, str | None]
+    users: list[Any]  # alice, bob
+    tokens: dict[str | None, str | None]  # alice's of each kind; "bob": Bob's access
     valid: dict[str, str]  # raw JSON of a valid value for each field the tests know
+    secrets: list[str]  # alice's, bob's
 
 
 @pytest.fixture
 def world(enabled, api, clock) -> World:
     """Alice with 2FA on, Bob half-way through set-up, and a credential of each kind."""
     bob = make_user("bob")
-    log_in(api, "bob")
+    bob_access = log_in(api, "bob")["access"]
     bob_secret = services.begin_setup(bob).secret
     return World(
         users=[enabled.user, bob],
-        tokens={None: None, "pending": pending_login(api), "full": enabled.tokens["access"]},
+        tokens={
+            None: None,
+            "pending": pending_login(api),
+            "full": enabled.tokens["access"],
+            "bob": bob_access,
+        },
+        secrets=[enabled.secret, bob_secret],
         valid={
             "username": json.dumps("alice"),
             "password": json.dumps(PASSWORD),
@@ -237,7 +270,7 @@ def required_fields(api: Any, world: World, endpoint: Endpoint) -> list[str]:
         return []
     return sorted(
         name
-        for name, errors in response.data.items()
+        for name, errors in response.data["errors"].items()
         if isinstance(errors, list) and any(getattr(e, "code", None) == "required" for e in errors)
     )
 
@@ -251,6 +284,44 @@ endpoints = pytest.mark.parametrize("endpoint", ALL, ids=lambda e: e.id)
 reading = pytest.mark.parametrize(
     "endpoint", [e for e in ENDPOINTS if e.method != "GET"], ids=lambda e: e.id
 )
+
+# The endpoints that read a body (the others never look at one: ``generate``,
+# the WebAuthn options, the lists, deleting), and the fields each requires.
+BODY_FIELDS = {
+    "POST login": ["password", "username"],
+    "POST refresh": ["refresh"],
+    "POST logout": ["refresh"],
+    "POST authenticate": ["code"],
+    "POST verify": ["code"],
+    "POST turn-on": ["code"],
+    "POST turn-off": ["code"],
+    "POST recovery-codes": ["code"],
+    "PATCH webauthn-key": ["name"],
+    "POST webauthn-register": ["credential"],
+}
+WEBAUTHN_READERS = {"PATCH webauthn-key", "POST webauthn-register"}
+READERS = [e for e in ENDPOINTS if e.id in BODY_FIELDS]
+readers = pytest.mark.parametrize("endpoint", READERS, ids=lambda e: e.id)
+
+
+def body_is_read(api: Any, world: World, endpoint: Endpoint, reads: list[Any]) -> bool:
+    """Whether a JSON body reaches a parser, sent with the endpoint's credential."""
+    token = world.tokens[endpoint.credential]
+    headers = bearer(token) if token else {}
+    reads.clear()
+    api.generic(endpoint.method, endpoint.url, b"{}", content_type=JSON, **headers)
+    return bool(reads)
+
+
+def test_the_table_of_bodies_is_what_the_endpoints_read(world, api, reads):
+    """Guards BODY_FIELDS: it names exactly the endpoints that read a body, and
+    the fields each requires (``{}`` is a 400 on them)."""
+    expected = set(BODY_FIELDS) if webauthn.available() else set(BODY_FIELDS) - WEBAUTHN_READERS
+    assert {e.id for e in ENDPOINTS if body_is_read(api, world, e, reads)} == expected
+    assert {e.id: required_fields(api, world, e) for e in READERS} == {
+        e.id: BODY_FIELDS[e.id] for e in READERS
+    }
+
 
 # Whole bodies ---------------------------------------------------------------------
 
@@ -339,28 +410,26 @@ NOT_CHARSETS = [
 )
 @endpoints
 def test_other_media_types(endpoint, content_type, world, api, reads):
-    """Only JSON and forms are parsed: anything else, or no type at all, is a 415."""
+    """Only JSON is parsed: anything else, or no type at all, is a 415."""
     response = send(api, world, endpoint, b"<code>123456</code>", content_type, reads=reads)
     if required_fields(api, world, endpoint):
         assert response.status_code == 415
         assert code_of(response) == "unsupported_media_type"
 
 
-@pytest.mark.parametrize("media_type", [JSON, FORM])
 @pytest.mark.parametrize("charset", NOT_CHARSETS)
 @reading
-def test_what_is_not_a_charset_is_a_415(endpoint, charset, media_type, world, api, reads):
+def test_what_is_not_a_charset_is_a_415(endpoint, charset, world, api, reads):
     """zlib and base64 would turn a small body into a big one; none is text."""
-    body = b'{"code": "x"}' if media_type == JSON else b"code=%41&username=%ff"
-    content_type = f"{media_type}; charset={charset}"
-    response = send(api, world, endpoint, body, content_type, reads=reads)
+    content_type = f"{JSON}; charset={charset}"
+    response = send(api, world, endpoint, b'{"code": "x"}', content_type, reads=reads)
     if required_fields(api, world, endpoint):
         assert response.status_code == 415
         assert code_of(response) == "unsupported_media_type"
         assert "charset" in response.json()["detail"]
 
 
-UNUSUAL_FORMS = {  # the report: every one of these was a 500 or an HTML 400
+UNUSUAL_FORMS = {  # a report: every one of these was a 500 or an HTML 400 when forms were parsed
     "punycode": b"code=%41&username=alice&password=x&refresh=x",
     "idna": b"code=%41&username=alice&password=x&refresh=x",
     "utf-7": b"code=%2B2AA-&username=%2B2AA-&password=x&refresh=%2B2AA-",
@@ -373,10 +442,61 @@ UNUSUAL_FORMS = {  # the report: every one of these was a 500 or an HTML 400
 }
 
 
-@pytest.mark.parametrize(("charset", "body"), UNUSUAL_FORMS.items(), ids=UNUSUAL_FORMS.keys())
+def valid_fields(world: World) -> dict[str, str]:
+    """A value of each field that the endpoints would accept in JSON (alice's)."""
+    return {
+        "username": "alice",
+        "password": PASSWORD,
+        "refresh": json.loads(world.valid["refresh"]),
+        "code": now_code(world.secrets[0]),
+        "name": "Blue key",
+    }
+
+
+def urlencoded(world: World) -> bytes:
+    return urlencode(valid_fields(world)).encode()
+
+
+def too_many_fields(world: World) -> bytes:
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return urlencoded(world) + b"".join(b"&f%d=1" % i for i in range(limit))
+
+
+# Forms: values an endpoint accepts in JSON, and the bodies the form parser
+# once had to refuse itself.
+FORMS: dict[str, Any] = {
+    "urlencoded": (FORM, urlencoded),
+    "urlencoded-utf-8": (f"{FORM}; charset=utf-8", urlencoded),
+    "multipart": (MULTIPART_CONTENT, lambda w: encode_multipart(BOUNDARY, valid_fields(w))),
+    "multipart-by-hand": (MULTIPART, lambda w: b"--x\r\n"),
+    "too-many-fields": (FORM, too_many_fields),
+    "over-the-size-limit": (FORM, lambda w: b"code=" + b"1" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+    "zlib": (f"{FORM}; charset=zlib", urlencoded),
+    **{
+        f"charset-{charset}": (f"{FORM}; charset={charset}", lambda w, body=body: body)
+        for charset, body in UNUSUAL_FORMS.items()
+    },
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
 @endpoints
-def test_a_form_in_an_unusual_charset_is_refused(endpoint, charset, body, world, api, reads):
-    send(api, world, endpoint, body, f"{FORM}; charset={charset}", reads=reads)
+def test_a_form_is_a_415_and_changes_nothing(endpoint, form, world, api, reads):
+    """JSON only: a form, even of values the endpoint accepts in JSON, is a 415
+    wherever a body is read, and no parser sees it. An endpoint that reads no
+    body answers as it does without one."""
+    content_type, make = FORMS[form]
+    response = send(api, world, endpoint, make(world), content_type, reads=reads)
+    assert reads == []
+    if endpoint.id in BODY_FIELDS:
+        assert response.status_code == 415
+        assert response.json() == {
+            "detail": f'Unsupported media type "{content_type}" in request.',
+            "code": "unsupported_media_type",
+        }
+    else:
+        without = send(api, world, endpoint, b"", None, reads=reads)
+        assert response.status_code == without.status_code
 
 
 @reading
@@ -390,12 +510,11 @@ def test_a_quoted_charset_is_honoured(endpoint, world, api, reads):
 # Sizes ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("media_type", [JSON, FORM])
 @reading
-def test_an_oversized_body_is_a_413(endpoint, media_type, world, api, reads, settings):
+def test_an_oversized_body_is_a_413(endpoint, world, api, reads, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    body = b'{"code": "' + b"1" * 1000 + b'"}' if media_type == JSON else b"code=" + b"1" * 1000
-    response = send(api, world, endpoint, body, media_type, reads=reads)
+    body = b'{"code": "' + b"1" * 1000 + b'"}'
+    response = send(api, world, endpoint, body, reads=reads)
     if required_fields(api, world, endpoint):
         assert response.status_code == 413
         assert code_of(response) == "request_too_large"
@@ -434,26 +553,100 @@ def test_a_bogus_content_length(endpoint, length, world, api, reads):
     send(api, world, endpoint, b"", reads=reads, **extra)
 
 
-# Form fields ------------------------------------------------------------------------
+# Negotiation and methods ------------------------------------------------------------
+
+NOT_JSON = ["text/html", "text/html, application/xhtml+xml", "application/xml", "text/plain"]
 
 
-@reading
-def test_too_many_form_fields_is_a_400(endpoint, world, api, reads):
-    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    body = b"&".join(b"f%d=1" % i for i in range(limit + 1))
-    response = send(api, world, endpoint, body, FORM, reads=reads)
-    if required_fields(api, world, endpoint):
-        assert response.status_code == 400
-        assert code_of(response) == "too_many_fields"
+@pytest.mark.parametrize("credential", [True, False], ids=["credential", "no-credential"])
+@pytest.mark.parametrize("accept", NOT_JSON)
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.id)
+def test_an_accept_without_json_is_a_406(endpoint, accept, credential, world, api, reads):
+    """No browsable API: the answer is JSON or nothing, and the 406 comes before
+    authentication and before the body, one the endpoint would accept, is read.
+    (``generate``'s PNG and SVG: tests/test_api_generate.py.)"""
+    body = json.dumps(valid_fields(world)).encode()
+    response = send(
+        api, world, endpoint, body, reads=reads, credential=credential, HTTP_ACCEPT=accept
+    )
+    assert reads == []
+    assert response.status_code == 406
+    assert response.json() == {
+        "detail": "Could not satisfy the request Accept header.",
+        "code": "not_acceptable",
+    }
 
 
-@reading
-def test_as_many_form_fields_as_allowed_parse(endpoint, world, api, reads):
-    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    body = b"&".join(b"f%d=1" % i for i in range(limit))
-    response = send(api, world, endpoint, body, FORM, reads=reads)
-    assert code_of(response) != "too_many_fields"
-    assert reads in ([], [None])
+def methods_of(url: str) -> set[str]:
+    """What the URL answers: its endpoints' methods, and HEAD with GET (as Django does)."""
+    methods = {e.method for e in ENDPOINTS if e.url == url}
+    return methods | {"HEAD"} if "GET" in methods else methods
+
+
+METHODS = {e.url: methods_of(e.url) for e in ENDPOINTS}
+
+
+def test_the_methods_of_each_url():
+    """Guards METHODS, which the OPTIONS test compares ``Allow`` with."""
+    assert METHODS[PREFIX + "login/"] == {"POST"}
+    assert METHODS[PREFIX + "2fa/"] == {"GET", "HEAD"}
+    assert METHODS[PREFIX + "2fa/devices/1/"] == {"DELETE"}
+    assert not any("OPTIONS" in methods for methods in METHODS.values())
+
+
+@pytest.mark.parametrize("credential", [True, False], ids=["credential", "no-credential"])
+@pytest.mark.parametrize("url", sorted(METHODS))
+def test_options_is_a_405_that_names_the_methods(url, credential, world, api, reads):
+    """What a client may send is the OpenAPI schema's to say: OPTIONS is refused,
+    in the one error shape, with ``Allow``. Without its credential, an endpoint
+    that needs one answers 401 first (DRF authenticates before it looks the
+    method up): never a 200 describing the view."""
+    kind = next(e.credential for e in ENDPOINTS if e.url == url)
+    endpoint = Endpoint("options", "OPTIONS", url, kind)
+    response = send(api, world, endpoint, b"", None, reads=reads, credential=credential)
+    assert reads == []
+    if credential or kind is None:
+        assert response.status_code == 405
+        assert response.json() == {
+            "detail": 'Method "OPTIONS" not allowed.',
+            "code": "method_not_allowed",
+        }
+    else:
+        assert_error(response, 401, "not_authenticated")
+    assert set(response["Allow"].split(", ")) == METHODS[url]
+
+
+# The error shape --------------------------------------------------------------------
+
+
+@readers
+def test_an_empty_body_is_a_400_required_on_each_field(endpoint, world, api, reads):
+    """``{}``: every field the endpoint requires is ``required``; ``detail`` and
+    ``code`` are the first field's first error's."""
+    response = send(api, world, endpoint, b"{}", reads=reads)
+    body = assert_validation_error(response, BODY_FIELDS[endpoint.id])
+    assert body["code"] == "required"
+    assert body["detail"] == "This field is required."
+    for field, errors in response.data["errors"].items():
+        assert [e.code for e in errors] == ["required"], field
+
+
+@pytest.mark.parametrize(
+    "endpoint", [e for e in READERS if BODY_FIELDS[e.id] == ["code"]], ids=lambda e: e.id
+)
+def test_a_wrong_code_is_a_400_invalid_code_that_counts(endpoint, world, api):
+    """A wrong code on every endpoint that takes one: ``invalid_code`` on field
+    ``code``, the failure counter one up and nothing else changed. Turn-on is
+    Bob's (2FA half set up); the others are Alice's (2FA on)."""
+    who = 1 if endpoint.name == "turn-on" else 0
+    token = world.tokens["bob"] if who else world.tokens[endpoint.credential]
+    assert token
+    with only_counter_changes(world.users[who], by=1), only_counter_changes(world.users[1 - who]):
+        response = post_code(api, endpoint.url, token, wrong_code(world.secrets[who]))
+    assert_field_error(response, "code", "invalid_code")
+    assert response.json() == field_error(
+        "code", "invalid_code", "The code is wrong or was already used."
+    )
 
 
 # ATOMIC_REQUESTS ----------------------------------------------------------------------

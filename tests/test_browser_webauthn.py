@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 
 from django_twofactor.methods.webauthn.models import WebAuthnCredential
+from tests.api_helpers import field_error
 from tests.browser import (  # noqa: F401  # fixtures
     chromium,
     expect,
@@ -216,7 +217,7 @@ def test_a_key_the_server_does_not_know_is_refused(tab, virtual_authenticator, l
         (AUTHENTICATE_OPTIONS, 200),
         (AUTHENTICATE, 200),
     ]
-    assert calls[4].json() == {"credential": [REFUSED]}
+    assert calls[4].json() == field_error("credential", "invalid_credential", REFUSED)
 
 
 def test_keys_only_where_the_browser_and_the_host_allow_them(chromium, live_server):

@@ -322,9 +322,9 @@ FEW = settings(FUZZ, max_examples=50)
 )
 @example(body=("", b"{}"), content_type="application/json; charset=", credential=True)
 def test_any_charset_media_type_and_body(endpoint, body, content_type, credential, target, reads):
-    """With and without the endpoint's credential: a JSON 4xx with a ``code`` (or
-    DRF's field errors) wherever the body is read, never a 5xx, and nothing changed
-    but the failure counter."""
+    """With and without the endpoint's credential: a JSON 4xx ``{"detail", "code"}``
+    (a validation error's messages under ``errors``) wherever the body is read,
+    never a 5xx, and nothing changed but the failure counter."""
     text, raw = body
     assume(not could_hold_valid(raw, target))
     assume(not could_hold_valid(text.encode("utf-8"), target))

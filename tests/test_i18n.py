@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 import django_twofactor
 from django_twofactor.tokens import PASSWORD, full_tokens
-from tests.api_helpers import AUTHENTICATE
+from tests.api_helpers import AUTHENTICATE, field_error
 from tests.conftest import PASSWORD as USER_PASSWORD
 from tests.conftest import bearer, wrong_code
 
@@ -86,7 +86,9 @@ def test_wrong_code_is_explained_in_german(enabled, localized):
     pending = pending_for(localized, enabled)
     response = authenticate(localized, pending, wrong_code(enabled.secret, time.time()), "de")
     assert response.status_code == 400
-    assert response.json() == {"code": ["Der Code ist falsch oder wurde bereits verwendet."]}
+    assert response.json() == field_error(
+        "code", "invalid_code", "Der Code ist falsch oder wurde bereits verwendet."
+    )
     assert response["Content-Language"] == "de"
 
 
@@ -125,8 +127,8 @@ def test_a_refused_security_key_is_explained_in_the_users_language(
         **bearer(pending),
     )
     assert response.status_code == 400
-    assert response.json() == {"credential": [text]}
-    assert [e.code for e in response.data["credential"]] == ["invalid_credential"]
+    assert response.json() == field_error("credential", "invalid_credential", text)
+    assert [e.code for e in response.data["errors"]["credential"]] == ["invalid_credential"]
 
 
 def test_malformed_code_message_keeps_its_number(enabled, localized):
@@ -134,9 +136,11 @@ def test_malformed_code_message_keeps_its_number(enabled, localized):
     pending = pending_for(localized, enabled)
     response = authenticate(localized, pending, "abc", "de")
     assert response.status_code == 400
-    assert response.json()["code"] == [
-        "Geben Sie den 6-stelligen Code aus Ihrer App oder einen Wiederherstellungscode ein."
-    ]
+    assert response.json() == field_error(
+        "code",
+        "malformed_code",
+        "Geben Sie den 6-stelligen Code aus Ihrer App oder einen Wiederherstellungscode ein.",
+    )
 
 
 def test_two_factor_required_is_german_with_english_code(enabled, localized):

@@ -35,7 +35,7 @@ from django_twofactor.models import (
     WebAuthnCredential,
 )
 from django_twofactor.trusted_devices import flows
-from tests.api_helpers import AUTHENTICATE, LOGIN
+from tests.api_helpers import AUTHENTICATE, LOGIN, field_error
 from tests.conftest import PASSWORD, make_user
 from tests.webauthn_helpers import AUTHENTICATE_OPTIONS, post
 
@@ -49,7 +49,11 @@ def mysql_only(test: Any) -> Any:
     return pytest.mark.mysql(skip(test))
 
 
-INVALID = ["The security key's answer is not valid, expired or was already used."]
+INVALID = field_error(
+    "credential",
+    "invalid_credential",
+    "The security key's answer is not valid, expired or was already used.",
+)
 HEX = re.compile(r"[0-9a-f]+")
 
 
@@ -90,7 +94,7 @@ def test_an_answer_signed_over_a_case_variant_of_the_challenge_is_refused(keyed,
     forged = keyed.authenticator.authenticate(options, challenge=case_variant(options["challenge"]))
     response = post(api, AUTHENTICATE, token, {"credential": forged})
     assert response.status_code == 400
-    assert response.json() == {"credential": INVALID}
+    assert response.json() == INVALID
     assert WebAuthnChallenge.objects.filter(challenge=options["challenge"]).exists()
     right = keyed.authenticator.authenticate(options)
     assert post(api, AUTHENTICATE, token, {"credential": right}).status_code == 200

@@ -35,6 +35,7 @@ from tests.api_helpers import (
     RECOVERY_CODES,
     TURN_OFF,
     TURN_ON,
+    field_error,
     now_code,
     pending_login,
     post_code,
@@ -164,7 +165,7 @@ def run_flow(clock: Any) -> list[tuple[int, Any]]:
 EXPECTED = [
     (200, ["access", "recovery_codes", "refresh"]),
     (200, ["recovery_codes"]),
-    (400, {"code": ["The code is wrong or was already used."]}),
+    (400, field_error("code", "invalid_code", "The code is wrong or was already used.")),
     (204, b""),
 ]
 

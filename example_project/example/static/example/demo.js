@@ -164,21 +164,22 @@
   }
 
   // A failed call, in plain words. `code` is the code that was sent, if any.
-  // What is not an ApiError is the browser refusing a key ceremony.
+  // What is not an ApiError is the browser refusing a key ceremony. Every error
+  // body is {"detail", "code"}: `code` tells the errors apart, `detail` says it
+  // (a 400 also lists its messages per field under `errors`, `detail` the first).
   function fail(error, code) {
     if (!(error instanceof ApiError)) return keyFailed(error, false);
     const body = error.body || {};
     if (error.status === 0) return say(TEXT.offline);
     if (error.status === 429) return lockOut(error.retryAfter || 60);
-    if (error.status === 400 && Array.isArray(body.code) && code) {
+    if (error.status === 400 && body.code === "invalid_code" && code) {
       return say(kindOf(code) === "recovery" ? TEXT.wrongRecovery : TEXT.wrongCode);
     }
     if (error.status === 401 && !isChallenge(error)) {
       logOut();
       return say(TEXT.sessionEnded);
     }
-    const first = Object.values(body).flat()[0];
-    return say(body.detail || (typeof first === "string" ? first : TEXT.other));
+    return say(body.detail || TEXT.other);
   }
 
   // The browser's DOMException from a key ceremony, in plain words. A cancel,
