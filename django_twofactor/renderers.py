@@ -48,7 +48,8 @@ class SVGQRCodeRenderer(QRCodeRenderer):
 
 
 class FormatNegotiation(DefaultContentNegotiation):
-    """An unknown ``?format=`` is 406 Not Acceptable, like an unknown ``Accept``.
+    """An unknown (or empty) ``?format=`` is 406 Not Acceptable, like an unknown
+    ``Accept``.
 
     DRF answers 404 there, which reads as "no such endpoint".
     """
@@ -56,6 +57,10 @@ class FormatNegotiation(DefaultContentNegotiation):
     def select_renderer(
         self, request: Any, renderers: Any, format_suffix: str | None = None
     ) -> Any:
+        override = self.settings.URL_FORMAT_OVERRIDE
+        if override and request.query_params.get(override, None) == "":
+            # ``?format=`` names no format: not one of those offered either.
+            raise NotAcceptable(available_renderers=renderers)
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except Http404 as exc:

@@ -125,13 +125,20 @@ def code_field(*, recovery: bool, help_text: str) -> serializers.RegexField:
     )
 
 
+#: What DRF's ``CharField`` refuses in any string: NUL and lone surrogates.
+_ANY = "[^\\u0000\\ud800-\\udfff]"
+
+
 def text_field(field: serializers.Field[Any, Any, Any, Any]) -> None:
-    """A required string: ``minLength`` 1 and, where the server trims it, a character
-    that is not a space (``pattern``)."""
+    """A required string as DRF reads it: ``minLength`` 1, no NUL or lone surrogate
+    and, where the server trims it, a character that is not a space (``pattern``)."""
     if isinstance(field, serializers.CharField):
         field.validators.append(MinLengthValidator(1))
         if field.trim_whitespace:
-            field.validators.append(RegexValidator(r"\S"))
+            pattern = f"^{_ANY}*[^\\s\\u0000\\ud800-\\udfff]{_ANY}*$"
+        else:
+            pattern = f"^{_ANY}+$"
+        field.validators.append(RegexValidator(pattern))
 
 
 def _one_of(serializer: Any, field: str, *optional: str) -> None:

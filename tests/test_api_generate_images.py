@@ -43,3 +43,9 @@ def test_errors_are_json(path, api, enabled):
     assert_error(
         api.post(path, **bearer(enabled.tokens["access"])), 409, "two_factor_already_enabled"
     )
+
+
+def test_an_empty_format_is_a_406(api, plain):
+    """`?format=` names no format: not one generate offers (the schema's enum)."""
+    response = api.post("/api/auth/2fa/generate/?format=", **bearer(plain.tokens["access"]))
+    assert_error(response, 406, "not_acceptable")
