@@ -285,18 +285,21 @@ def package_dir(python: Path) -> Path:
     return Path(purelib.strip()) / "django_twofactor"
 
 
-def test_the_quick_start_as_written(python, tmp_path):
+def follow_as_written(python: str, tmp_path: Path, example: list[Block]) -> None:
+    """A fresh project made by ``example``'s blocks, then the whole flow through it."""
     project = Project(python=python, cwd=tmp_path)
-    quick_start = blocks(QUICK_START, QUICKSTART)
-    assert [b for b in quick_start if b.language == "python" and not b.mode] == [], (
-        "every Python block of the quick start says where it goes"
+    assert [b for b in example if b.language == "python" and not b.mode] == [], (
+        "every Python block of the example says where it goes"
     )
-    for block in quick_start:
+    for block in example:
         project.follow(block)
-
     username, password = project.superuser
-    assert username, "the quick start creates a user"
+    assert username, "the example creates a user"
     assert_the_flow_works(project.walk(username, password), username, package_dir(python))
+
+
+def test_the_quick_start_as_written(python, tmp_path):
+    follow_as_written(python, tmp_path, blocks(QUICK_START, QUICKSTART))
 
 
 # A project that began on auth.User, as startproject makes it, with users in it.
@@ -357,14 +360,6 @@ def test_the_switch_from_auth_user_as_written(python, tmp_path):
 
 def test_the_readme_example_as_written(python, tmp_path):
     """README.rst's install and minimal example: a project of its own, the same flow."""
-    project = Project(python=python, cwd=tmp_path)
-    example = [*blocks("Install", README), *blocks("A minimal example", README)]
-    assert [b for b in example if b.language == "python" and not b.mode] == [], (
-        "every Python block of the README's example says where it goes"
+    follow_as_written(
+        python, tmp_path, [*blocks("Install", README), *blocks("A minimal example", README)]
     )
-    for block in example:
-        project.follow(block)
-
-    username, password = project.superuser
-    assert username, "the example creates a user"
-    assert_the_flow_works(project.walk(username, password), username, package_dir(python))
