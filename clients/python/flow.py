@@ -12,6 +12,12 @@ the live schema (``api.*`` functions, ``models.*``, ``Client``,
 type of ``response.parsed``: the schema's type for that status. The three
 errors a client must tell apart (a wrong code, a lock, an expired token) are
 told apart by those alone: status, parsed model, and its ``code``.
+
+Security keys (WebAuthn) are driven with the suite's software authenticator
+(``tests/webauthn_authenticator.py``, the repository's root on
+``PYTHONPATH``): the options are parsed into the generated models, their
+``to_dict()`` goes to the authenticator, and its answer comes back into the
+generated request models through ``from_dict``, which must carry it whole.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import pyotp
 from django_twofactor_client import AuthenticatedClient, Client
@@ -42,23 +49,39 @@ from django_twofactor_client.api.two_factor import (
     two_factor_turn_off,
     two_factor_turn_on,
     two_factor_verify,
+    two_factor_webauthn_authenticate_options,
+    two_factor_webauthn_delete,
+    two_factor_webauthn_keys,
+    two_factor_webauthn_register,
+    two_factor_webauthn_register_options,
+    two_factor_webauthn_rename,
 )
 from django_twofactor_client.models import (
     AccessToken,
     AuthenticateBadRequest,
     AuthenticatedTokens,
+    AuthenticationResponseJSON,
+    KeyRegistration,
+    KeyRename,
     LoginPending,
     LoginRequest,
     LoginTokens,
     LogoutRequest,
     NewRecoveryCodes,
     PayoutAccepted,
+    PublicKeyCredentialCreationOptionsJSON,
+    PublicKeyCredentialRequestOptionsJSON,
     RefreshRequest,
+    RegisteredSecurityKey,
+    RegistrationResponseJSON,
+    SecurityKey,
+    SecurityKeyAssertion,
     Setup,
     TokenPair,
     TotpCode,
     TotpOrRecoveryCode,
     TrustedDevice,
+    TrustingSecurityKeyAssertion,
     TrustingTotpOrRecoveryCode,
     TwoFactorEnabled,
     TwoFactorError,
@@ -68,12 +91,19 @@ from django_twofactor_client.models import (
 )
 from django_twofactor_client.types import File, Response, Unset
 
+from tests.webauthn_authenticator import SoftAuthenticator
+
 API_URL = os.environ["API_URL"]
 PASSWORD = os.environ["API_PASSWORD"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RECOVERY_CODE = re.compile(r"[a-z0-9]{5}-[a-z0-9]{5}")
 STEP = 30  # seconds: the TOTP period
 PENDING_LIFETIME = 2  # seconds, in clients.flow_settings
+# The example's RP ID is `localhost` and its origins `http://localhost:*`: a
+# browser on this server's port would sign that origin, though the flow's
+# requests go to 127.0.0.1 (the suite's authenticator signs localhost too).
+KEY_ORIGIN = f"http://localhost:{urlsplit(API_URL).port}"
+RP_ID = "localhost"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -369,6 +399,143 @@ def lockout(bob: User) -> None:
     say(f"Retry-After: {retry_after} s")
 
 
+def key_options(client: AuthenticatedClient) -> PublicKeyCredentialRequestOptionsJSON:
+    """``2fa/webauthn/authenticate/options/`` with a pending or a full token."""
+    response = two_factor_webauthn_authenticate_options.sync_detailed(client=client)
+    options = expect(response, 200, PublicKeyCredentialRequestOptionsJSON)
+    assert options.rp_id == RP_ID, options.rp_id
+    assert len(options.challenge) >= 22, options.challenge  # 16 bytes or more
+    return options
+
+
+def answer(
+    key: SoftAuthenticator, options: PublicKeyCredentialRequestOptionsJSON
+) -> AuthenticationResponseJSON:
+    """The key's assertion for the parsed options, as the generated model carries it."""
+    assertion = key.authenticate(options.to_dict())
+    credential = AuthenticationResponseJSON.from_dict(assertion)
+    assert credential.to_dict() == assertion, "the model does not carry the assertion whole"
+    return credential
+
+
+def register_key(
+    carol: User, access: str, key: SoftAuthenticator, name: str, excluded: list[str]
+) -> RegisteredSecurityKey:
+    """Both steps of registration: the creation options, then the key's answer."""
+    client = carol.bearer(access)
+    response = two_factor_webauthn_register_options.sync_detailed(client=client)
+    options = expect(response, 200, PublicKeyCredentialCreationOptionsJSON)
+    assert options.rp.id == RP_ID, options.rp
+    assert [c.id for c in options.exclude_credentials] == excluded, options.exclude_credentials
+    created = key.register(options.to_dict())
+    credential = RegistrationResponseJSON.from_dict(created)
+    assert credential.to_dict() == created, "the model does not carry the registration whole"
+    body = KeyRegistration(credential=credential, name=name)
+    response_201 = two_factor_webauthn_register.sync_detailed(client=client, body=body)
+    registered = expect(response_201, 201, RegisteredSecurityKey)
+    assert registered.name == name, registered
+    assert registered.last_used_at is None, registered
+    return registered
+
+
+def keys(carol: User, access: str) -> list[SecurityKey]:
+    listed = expect(two_factor_webauthn_keys.sync_detailed(client=carol.bearer(access)), 200, list)
+    assert all(isinstance(key, SecurityKey) for key in listed), listed
+    return [key for key in listed if isinstance(key, SecurityKey)]
+
+
+def security_keys(carol: User) -> None:
+    print("security keys (carol): register, rename, login, replay, verify, a second key, delete")
+    password_only = carol.full_login().access
+    blue = SoftAuthenticator(origin=KEY_ORIGIN)  # a USB key: hwk
+    first = register_key(carol, password_only, blue, "flow.py key", excluded=[])
+    assert not isinstance(first.recovery_codes, Unset), first
+    assert len(first.recovery_codes) == 10, first.recovery_codes
+    assert all(RECOVERY_CODE.fullmatch(code) for code in first.recovery_codes), first
+    assert isinstance(first.access, str), first
+    assert isinstance(first.refresh, str), first
+    assert {"pwd", "mfa", "hwk"} <= set(amr(first.access)), amr(first.access)
+    say(
+        f"register options, then register: 201, the first key turns 2FA on: "
+        f"{len(first.recovery_codes)} recovery codes, tokens with amr {amr(first.access)}"
+    )
+    response = two_factor_status.sync_detailed(client=carol.bearer(password_only))
+    expect_error(response, 401, Unauthorized, "token_revoked")
+    say("the password-only token: 401 token_revoked")
+
+    listed = keys(carol, first.access)
+    assert [(key.id, key.name) for key in listed] == [(first.id, "flow.py key")], listed
+    say(f"keys: {[key.name for key in listed]} (id {first.id})")
+    response_rename = two_factor_webauthn_rename.sync_detailed(
+        first.id, client=carol.bearer(first.access), body=KeyRename(name="Blue key")
+    )
+    renamed = expect(response_rename, 200, SecurityKey)
+    assert (renamed.id, renamed.name) == (first.id, "Blue key"), renamed
+    say(f"rename: 200 {renamed.name!r}")
+
+    # The pending token lives PENDING_LIFETIME seconds: options, signature and
+    # answer fit in it.
+    pending = carol.bearer(carol.pending_login())
+    options = key_options(pending)
+    assert [c.id for c in options.allow_credentials] == [blue.credentials[0].id_b64], options
+    credential = answer(blue, options)
+    body = TrustingSecurityKeyAssertion(credential=credential)
+    response_200 = two_factor_authenticate.sync_detailed(client=pending, body=body)
+    tokens = expect(response_200, 200, AuthenticatedTokens)
+    assert {"pwd", "mfa", "hwk"} <= set(amr(tokens.access)), amr(tokens.access)
+    say(f"login: a pending token, its options, the key's answer: amr {amr(tokens.access)}")
+
+    pending = carol.bearer(carol.pending_login())
+    response_400 = two_factor_authenticate.sync_detailed(client=pending, body=body)
+    replayed = expect_error(response_400, 400, AuthenticateBadRequest, "invalid_credential")
+    assert not isinstance(replayed.errors, Unset), replayed
+    assert not isinstance(replayed.errors.credential, Unset), replayed.errors
+    assert replayed.detail == replayed.errors.credential[0], replayed
+    say(f"the same answer again: 400 {replayed.code}, errors {replayed.errors.to_dict()}")
+
+    client = carol.bearer(tokens.access)
+    body_verify = SecurityKeyAssertion(credential=answer(blue, key_options(client)))
+    response_verify = two_factor_verify.sync_detailed(client=client, body=body_verify)
+    stepped = expect(response_verify, 200, TokenPair)
+    assert {"pwd", "mfa", "hwk"} <= set(amr(stepped.access)), amr(stepped.access)
+    auth_time = claims(stepped.access)["auth_time"]
+    assert isinstance(auth_time, int), auth_time
+    assert abs(auth_time - time.time()) < 60, auth_time
+    say(f"verify with a new answer (options with the full token): amr {amr(stepped.access)}")
+
+    # A passkey synced by a platform (backup eligible, backed up): swk.
+    passkey = SoftAuthenticator(origin=KEY_ORIGIN, backup_eligible=True, backed_up=True)
+    excluded = [blue.credentials[0].id_b64]
+    second = register_key(carol, stepped.access, passkey, "flow.py passkey", excluded)
+    assert isinstance(second.recovery_codes, Unset), second
+    assert isinstance(second.access, Unset), second
+    assert isinstance(second.refresh, Unset), second
+    listed = keys(carol, stepped.access)
+    assert [key.id for key in listed] == [first.id, second.id], listed
+    say(f"a second key (a passkey): 201, no codes, no tokens; keys {[k.name for k in listed]}")
+
+    response_204 = two_factor_webauthn_delete.sync_detailed(
+        first.id, client=carol.bearer(stepped.access)
+    )
+    expect_no_content(response_204)
+    assert [key.id for key in keys(carol, stepped.access)] == [second.id]
+    response_status = two_factor_status.sync_detailed(client=carol.bearer(stepped.access))
+    status = expect(response_status, 200, TwoFactorStatus)
+    assert status.enabled is True, status
+    assert status.methods == [TwoFactorMethod.WEBAUTHN], status
+    assert status.recovery_codes_remaining == 10, status
+    say(f"delete {renamed.name!r}: 204; status: methods {[m.value for m in status.methods]}")
+
+    pending = carol.bearer(carol.pending_login())
+    options = key_options(pending)
+    assert [c.id for c in options.allow_credentials] == [passkey.credentials[0].id_b64], options
+    body = TrustingSecurityKeyAssertion(credential=answer(passkey, options))
+    response_200 = two_factor_authenticate.sync_detailed(client=pending, body=body)
+    tokens = expect(response_200, 200, AuthenticatedTokens)
+    assert {"pwd", "mfa", "swk"} <= set(amr(tokens.access)), amr(tokens.access)
+    say(f"login with the passkey, the only key listed now: amr {amr(tokens.access)}")
+
+
 def turn_off_and_logout(alice: User, access: str, recovery_code: str) -> None:
     print("turn-off, login, logout")
     body = TotpOrRecoveryCode(code=recovery_code)
@@ -386,7 +553,7 @@ def turn_off_and_logout(alice: User, access: str, recovery_code: str) -> None:
 
 def main() -> None:
     start = time.monotonic()
-    alice, bob = User("alice"), User("bob")
+    alice, bob, carol = User("alice"), User("bob"), User("carol")
     password_only = login_without_2fa(alice)
     app = Authenticator(generate(alice, password_only).secret)
     recovery = turn_on(alice, password_only, app).recovery_codes
@@ -397,6 +564,7 @@ def main() -> None:
     fresh = renew_recovery_codes(alice, stepped.access, app, recovery)
     no_token()
     lockout(bob)
+    security_keys(carol)
     turn_off_and_logout(alice, stepped.access, fresh[0])
     print(f"flow: every step passed in {time.monotonic() - start:.1f} s")
 

@@ -19,6 +19,8 @@ The package is used from ``build/`` through ``PYTHONPATH`` (and mypy's
 ``mypy_path``) rather than installed into ``.venv``: each run uses exactly
 what it just generated, and nothing generated outlives the run in the
 project's environment.
+The repository's root is on the flow's ``PYTHONPATH`` as well (mypy runs
+from it), for the test suite's software WebAuthn authenticator.
 """
 
 from __future__ import annotations
@@ -113,7 +115,9 @@ def typecheck() -> None:
 
 
 def run_flow() -> None:
-    env = {**os.environ, "PYTHONPATH": str(BUILD)}
+    # The root too: the flow's security keys are the suite's software
+    # authenticator (tests/webauthn_authenticator.py).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(BUILD), str(ROOT)])}
     if subprocess.run([sys.executable, str(HERE / "flow.py")], env=env).returncode != 0:
         fail("the flow failed")
 
