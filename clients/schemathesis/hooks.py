@@ -9,7 +9,9 @@ HTTP, each for one role:
 - **alice**: 2FA off, as the schema's login example finds her, so that its
   links carry her refresh token into ``refresh/`` and ``logout/``. Her token
   goes to ``2fa/generate/`` (and ``.png``, ``.svg``), which answer 409 once
-  2FA is on, and to ``2fa/turn-on/``.
+  2FA is on, to ``2fa/turn-on/``, and to ``me``: Schemathesis learns the
+  username it answers and logs in with it, so it gets her tokens to follow
+  the links with, not another user's pending token.
 - **bob**: 2FA on by a security key only (registered with the test suite's
   software authenticator while 2FA was off, which turns it on). His pending
   token goes to ``2fa/authenticate/`` and ``2fa/webauthn/authenticate/options/``,
@@ -22,7 +24,7 @@ HTTP, each for one role:
   his password, his full token is renewed at ``refresh/``.
 - **carol**: 2FA on (TOTP, then a security key that only these hooks use, and
   trusted devices); every other operation behind a token: ``2fa/``, the
-  devices, ``me``, ``payout``. No code is ever sent for her, so she is never
+  devices and ``payout``. No code is ever sent for her, so she is never
   locked, and her token is renewed with her key (login, options, assertion)
   every ``CAROL_MAX_AGE`` seconds, well inside payout's ``max_age`` of 300.
 - **dave**: 2FA on (TOTP and security keys); the key list, rename, delete and
@@ -81,6 +83,7 @@ ROLES: dict[str, tuple[str, str]] = {
     "POST /api/auth/2fa/generate.png": ("alice", FULL),
     "POST /api/auth/2fa/generate.svg": ("alice", FULL),
     "POST /api/auth/2fa/turn-on/": ("alice", FULL),
+    "GET /api/me/": ("alice", FULL),
     "POST /api/auth/2fa/authenticate/": ("bob", PENDING),
     "POST /api/auth/2fa/webauthn/authenticate/options/": ("bob", PENDING),
     "POST /api/auth/2fa/verify/": ("bob", FULL),
@@ -237,21 +240,21 @@ def set_up() -> dict[str, Account]:
 
     # bob: a security key registered while 2FA is off turns 2FA on.
     bob.sign_in()
-    bob.register_key("bob's key")
+    bob.register_key("key")
     bob.renew(PENDING)
 
     # carol: TOTP, a key, trusted devices (each a sign-in by that key).
     carol.sign_in()
     carol.turn_on_totp()
-    carol.register_key("carol's key (the hooks' own)")
+    carol.register_key("the hooks' own key")
     for n in range(DEVICES):
-        carol.trust_device(f"carol's device {n}")
+        carol.trust_device(f"device {n}")
 
     # dave: TOTP and keys, which Schemathesis may rename and delete.
     dave.sign_in()
     dave.turn_on_totp()
     for n in range(KEYS):
-        dave.register_key(f"dave's key {n}")
+        dave.register_key(f"key {n}")
     dave.sign_in()
 
     devices = call("GET", "2fa/devices/", carol.token(FULL))
@@ -316,7 +319,8 @@ def replace(deleted: str) -> None:
     replaced[deleted] += 1
     n = replaced[deleted]
     if deleted == DEVICE:
-        ACCOUNTS["carol"].trust_device(f"carol's device {DEVICES - 1 + n}")
+        ACCOUNTS["carol"].trust_device(f"device {DEVICES - 1 + n}")
     else:
-        ACCOUNTS["dave"].register_key(f"dave's key {KEYS - 1 + n}")
-    log(f"{deleted} answered 204: replaced ({n} so far)")
+        ACCOUNTS["dave"].register_key(f"key {KEYS - 1 + n}")
+    if n == 1 or n % 25 == 0:
+        log(f"{deleted} answered 204: replaced ({n} so far)")

@@ -5,7 +5,8 @@
 (``make schemathesis``.) Runs ``st run`` on the live schema (``$SCHEMA_FILE``,
 ``$API_URL`` from ``clients/live.py``) with every check and every phase
 (examples, coverage, fuzzing, stateful: the stateful one follows the schema's
-OpenAPI links), a fixed seed and a bounded number of examples per operation,
+OpenAPI links), a fixed seed and a bounded number of examples per operation
+(``MAX_EXAMPLES``; the stateful phase's in ``schemathesis.toml``),
 the auth of ``hooks.py``, and its reports (JUnit XML, NDJSON, HAR) in
 ``clients/schemathesis/report/`` (git-ignored). Then ``statuses.py`` reads the
 NDJSON report. Exits non-zero if Schemathesis found any failure or an
