@@ -1,6 +1,6 @@
 """The example's settings, for the generated clients' flows.
 
-One change: the pending token lives 2 seconds, so a flow can show what a
+One change: the pending token lives 5 seconds, so a flow can show what a
 client gets for an expired token (401 ``token_not_valid``) without waiting
 minutes.
 """
@@ -12,4 +12,4 @@ from datetime import timedelta
 from example.settings import *  # noqa: F403
 from example.settings import TWO_FACTOR
 
-TWO_FACTOR = {**TWO_FACTOR, "PENDING_TOKEN_LIFETIME": timedelta(seconds=2)}
+TWO_FACTOR = {**TWO_FACTOR, "PENDING_TOKEN_LIFETIME": timedelta(seconds=5)}

@@ -4,7 +4,7 @@
 
 Run by ``clients/python/run.py`` (``make client-python``) against the live
 example project of ``clients/live.py`` with ``clients.flow_settings`` (a
-2-second pending token), which sets ``API_URL`` and ``API_PASSWORD``.
+5-second pending token), which sets ``API_URL`` and ``API_PASSWORD``.
 
 Every request goes through the client openapi-python-client generated from
 the live schema (``api.*`` functions, ``models.*``, ``Client``,
@@ -98,7 +98,7 @@ PASSWORD = os.environ["API_PASSWORD"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RECOVERY_CODE = re.compile(r"[a-z0-9]{5}-[a-z0-9]{5}")
 STEP = 30  # seconds: the TOTP period
-PENDING_LIFETIME = 2  # seconds, in clients.flow_settings
+PENDING_LIFETIME = 5  # seconds, in clients.flow_settings
 # The example's RP ID is `localhost` and its origins `http://localhost:*`: a
 # browser on this server's port would sign that origin, though the flow's
 # requests go to 127.0.0.1 (the suite's authenticator signs localhost too).

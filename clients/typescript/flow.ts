@@ -1,7 +1,7 @@
 // The whole two-factor flow through the client generated from the live schema:
 // openapi-typescript's `paths` and openapi-fetch, every request typed, nothing cast.
 // Run by `make client-typescript` under clients/live.py (API_URL, API_USERS,
-// API_PASSWORD), with clients.flow_settings' 2-second pending token.
+// API_PASSWORD), with clients.flow_settings' 5-second pending token.
 import assert from "node:assert/strict";
 
 import createClient from "openapi-fetch";
