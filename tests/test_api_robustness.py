@@ -76,7 +76,10 @@ class Endpoint:
 
 
 def route_url(route: str) -> str:
-    """A path for a route: each ``<converter:name>`` filled with a sample value."""
+    """A path for a route: each ``<converter:name>`` filled with a sample value, and
+    each named group of a ``re_path`` (an id) with ``1``."""
+    if route.startswith("^"):
+        return re.sub(r"\(\?P<\w+>[^)]*\)", "1", route).removeprefix("^").removesuffix("$")
     return re.sub(r"<(?:(\w+):)?\w+>", lambda m: "1" if m.group(1) == "int" else "x", route)
 
 
@@ -131,6 +134,7 @@ def test_discovery_finds_the_package_endpoints():
 
 def test_routes_with_converters_get_sample_values():
     assert route_url("2fa/devices/<int:pk>/x/<slug>/") == "2fa/devices/1/x/x/"
+    assert route_url("^2fa/devices/(?P<pk>[^/]*)/$") == "2fa/devices/1/"
 
 
 # What an error body holds besides ``detail`` and ``code``: a validation error's

@@ -26,7 +26,7 @@ from django_twofactor.methods.recovery import codes as recovery
 from django_twofactor.methods.webauthn import challenges
 from django_twofactor.models import RecoveryCode, WebAuthnChallenge, WebAuthnCredential
 from tests import test_concurrency
-from tests.api_helpers import AUTHENTICATE
+from tests.api_helpers import AUTHENTICATE, field_error
 from tests.conftest import bearer, log_in, make_user
 from tests.test_concurrency import ROUNDS, THREADS, Holder, Send, burst, pending_tokens, tally
 from tests.webauthn_authenticator import SoftAuthenticator
@@ -69,7 +69,9 @@ def hold(monkeypatch) -> Callable[[Any, str], Holder]:
 def refused_as_invalid(responses: list[Any], status: int = 400) -> None:
     for response in responses:
         if response.status_code == status:
-            assert response.json() == {"credential": INVALID}, response.content
+            assert response.json() == field_error("credential", "invalid_credential", *INVALID), (
+                response.content
+            )
 
 
 def key_user(username: str) -> tuple[Any, SoftAuthenticator, str]:

@@ -81,7 +81,7 @@ class DemoView(TemplateView):
 
 
 def api_path(pattern: URLPattern) -> str:
-    """The pattern's path; one with arguments (a key's ``<int:pk>``) gets 0 for each,
-    which the page replaces (``webauthn-key`` ends in ``/0/``)."""
-    converters = getattr(pattern.pattern, "converters", {})
-    return reverse(f"django_twofactor:{pattern.name}", kwargs=dict.fromkeys(converters, 0))
+    """The pattern's path; one with arguments (a key's ``pk``) gets 0 for each, which
+    the page replaces (``webauthn-key`` ends in ``/0/``)."""
+    arguments = pattern.pattern.regex.groupindex  # of a path() or a re_path()
+    return reverse(f"django_twofactor:{pattern.name}", kwargs=dict.fromkeys(arguments, 0))
