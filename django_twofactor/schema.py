@@ -125,17 +125,20 @@ def code_field(*, recovery: bool, help_text: str) -> serializers.RegexField:
     )
 
 
-#: What DRF's ``CharField`` refuses in any string: NUL and lone surrogates.
-_ANY = "[^\\u0000\\ud800-\\udfff]"
+#: What DRF's ``CharField`` refuses in any string: NUL. (It refuses lone surrogates
+#: too, which no valid JSON text decodes to and which a pattern cannot name in the
+#: regex dialects generators read.)
+_ANY = "[^\\u0000]"
 
 
 def text_field(field: serializers.Field[Any, Any, Any, Any]) -> None:
-    """A required string as DRF reads it: ``minLength`` 1, no NUL or lone surrogate
-    and, where the server trims it, a character that is not a space (``pattern``)."""
+    """A required string as DRF reads it: ``minLength`` 1, no NUL and, where the
+    server trims it, a character that is not a space (``pattern``)."""
     if isinstance(field, serializers.CharField):
         field.validators.append(MinLengthValidator(1))
         if field.trim_whitespace:
-            pattern = f"^{_ANY}*[^\\s\\u0000\\ud800-\\udfff]{_ANY}*$"
+            # Python's strip() also takes U+001C..U+001F, which are no \s elsewhere.
+            pattern = f"^{_ANY}*[^\\s\\u0000\\u001c-\\u001f]{_ANY}*$"
         else:
             pattern = f"^{_ANY}+$"
         field.validators.append(RegexValidator(pattern))
