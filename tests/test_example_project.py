@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -326,3 +327,13 @@ def test_payout_needs_a_token(db, api):
     assert response.status_code == 401, response.content
     assert response.json()["code"] == "not_authenticated"
     assert "insufficient_user_authentication" not in response.get("WWW-Authenticate", "")
+
+
+@pytest.mark.parametrize(("path", "allow"), [("/api/me/", "GET, HEAD"), ("/api/payout/", "POST")])
+def test_the_examples_views_answer_no_options(path, allow, enabled, api):
+    """As the package's: OPTIONS is a 405 whose Allow names the schema's methods (to a
+    caller the views let through: DRF checks the token and permissions first)."""
+    response = api.options(path, **bearer(enabled.tokens["access"]))
+    assert response.status_code == 405, response.content
+    assert response.json()["code"] == "method_not_allowed"
+    assert response["Allow"] == allow

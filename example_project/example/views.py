@@ -29,7 +29,14 @@ class MeSerializer(serializers.Serializer[Any]):
     two_factor_enabled = serializers.BooleanField(read_only=True)
 
 
-class MeView(APIView):
+class SchemaOnlyAPIView(APIView):
+    """As the package's views: no OPTIONS (405), so every answer is one the OpenAPI
+    schema documents; what an endpoint takes is the schema's to say."""
+
+    http_method_names = [m for m in APIView.http_method_names if m != "options"]
+
+
+class MeView(SchemaOnlyAPIView):
     """The protected resource of the demo: the user's public fields."""
 
     authentication_classes = [TwoFactorJWTAuthentication]
@@ -39,7 +46,7 @@ class MeView(APIView):
         return Response(MeSerializer(request.user).data)
 
 
-class PayoutView(APIView):
+class PayoutView(SchemaOnlyAPIView):
     """A sensitive action: 2FA on and a second factor verified in the last 5 minutes.
 
     An older verification is RFC 9470's 401 challenge; the client verifies a
