@@ -16,6 +16,7 @@ appended to the command, say ``ST_ARGS="--max-examples 10"`` for a quick try.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,10 @@ MAX_EXAMPLES = 50
 
 
 def main() -> int:
+    config = (HERE / "schemathesis.toml").read_text()
+    if json.dumps(os.environ["API_PASSWORD"]) not in config:
+        print("schemathesis.toml's password dictionary is not $API_PASSWORD", file=sys.stderr)
+        return 1
     for stale in REPORT.glob("*"):
         stale.unlink()
     REPORT.mkdir(exist_ok=True)
