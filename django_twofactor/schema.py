@@ -793,15 +793,14 @@ STATUS_EXAMPLE = OpenApiExample(
 )
 DEVICES_EXAMPLE = OpenApiExample(
     "One trusted device",
-    value=[
-        {
-            "id": 1,
-            "name": "Work laptop",
-            "created_at": "2027-01-15T08:00:00Z",
-            "last_used_at": None,
-            "expires_at": "2027-02-14T08:00:00Z",
-        }
-    ],
+    # One item: drf-spectacular lists the example of a list response itself.
+    value={
+        "id": 1,
+        "name": "Work laptop",
+        "created_at": "2027-01-15T08:00:00Z",
+        "last_used_at": None,
+        "expires_at": "2027-02-14T08:00:00Z",
+    },
     response_only=True,
     status_codes=["200"],
 )

@@ -346,8 +346,69 @@ KEY_EXAMPLE = OpenApiExample(
     response_only=True,
     status_codes=["200"],
 )
+# Made-up base64url values: the shapes a browser and the server exchange.
+_CREDENTIAL_ID = "3q2-7wABAgMEBQYHCAkKCw"
+CREATION_OPTIONS_EXAMPLE = OpenApiExample(
+    "Creation options",
+    value={
+        "rp": {"id": "example.com", "name": "Example"},
+        "user": {"id": "q83vEjRWeJA", "name": "alice", "displayName": "alice"},
+        "challenge": "kF8Cq0Jf3vWm9T4yYl6cHg",
+        "pubKeyCredParams": [{"type": "public-key", "alg": -7}, {"type": "public-key", "alg": -8}],
+        "timeout": 60000,
+        "excludeCredentials": [],
+        "authenticatorSelection": {
+            "residentKey": "discouraged",
+            "requireResidentKey": False,
+            "userVerification": "preferred",
+        },
+        "attestation": "none",
+    },
+    response_only=True,
+    status_codes=["200"],
+)
+REGISTRATION_EXAMPLE = OpenApiExample(
+    "A key's answer (what the browser gives)",
+    value={
+        "credential": {
+            "id": _CREDENTIAL_ID,
+            "rawId": _CREDENTIAL_ID,
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIn0",
+                "attestationObject": "o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YQ",
+                "transports": ["usb"],
+            },
+            "clientExtensionResults": {},
+        },
+        "name": "Office key",
+    },
+    request_only=True,
+)
+REQUEST_OPTIONS_EXAMPLE = OpenApiExample(
+    "Request options",
+    value={
+        "challenge": "bW9yZS1yYW5kb20tYnl0ZXM",
+        "timeout": 60000,
+        "rpId": "example.com",
+        "allowCredentials": [{"id": _CREDENTIAL_ID, "type": "public-key", "transports": ["usb"]}],
+        "userVerification": "preferred",
+    },
+    response_only=True,
+    status_codes=["200"],
+)
+KEY_NOT_FOUND_EXAMPLE = OpenApiExample(
+    "No such key",
+    value={"detail": "Not found.", "code": "not_found"},
+    response_only=True,
+    status_codes=["404"],
+)
 KEYS_EXAMPLE = OpenApiExample(
-    "One key", value=[KEY_EXAMPLE.value], response_only=True, status_codes=["200"]
+    # One item: drf-spectacular lists the example of a list response itself.
+    "One key",
+    value=KEY_EXAMPLE.value,
+    response_only=True,
+    status_codes=["200"],
 )
 
 
@@ -360,6 +421,7 @@ class RegisterOptionsViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_webauthn_register_options",
+            examples=[CREATION_OPTIONS_EXAMPLE],
             summary="Start registering a security key: the creation options",
             description=(
                 "The options for `navigator.credentials.create()`, with a challenge good "
@@ -390,6 +452,7 @@ class RegisterViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_webauthn_register",
+            examples=[REGISTRATION_EXAMPLE],
             summary="Register a security key (the first one turns 2FA on)",
             description=(
                 "The browser's answer to the options of `2fa/webauthn/register/options/`. "
@@ -495,6 +558,7 @@ class KeyViewSchema(OpenApiViewExtension):
                 },
                 "delete": {
                     "operation_id": "two_factor_webauthn_delete",
+                    "examples": [KEY_NOT_FOUND_EXAMPLE],
                     "summary": "Delete a security key (the last method turns 2FA off)",
                     "description": (
                         "Without another method (another key or the authenticator app), 2FA "
@@ -524,6 +588,7 @@ class AuthenticateOptionsViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="two_factor_webauthn_authenticate_options",
+            examples=[REQUEST_OPTIONS_EXAMPLE],
             summary="A security key's challenge: the request options",
             description=(
                 "The options for `navigator.credentials.get()`, with a challenge good once "

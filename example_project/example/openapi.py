@@ -11,7 +11,7 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_field
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -37,6 +37,19 @@ class MeViewSchema(OpenApiViewExtension):
             self.target,
             "get",
             operation_id="me",
+            examples=[
+                OpenApiExample(
+                    "The user",
+                    value={
+                        "id": 1,
+                        "username": "alice",
+                        "email": "alice@example.com",
+                        "two_factor_enabled": True,
+                    },
+                    response_only=True,
+                    status_codes=["200"],
+                )
+            ],
             summary="The current user",
             description="Needs a full token that passes `IsTwoFactorAuthenticated`.",
             tags=["demo"],
@@ -71,6 +84,14 @@ class PayoutViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="payout",
+            examples=[
+                OpenApiExample(
+                    "Accepted",
+                    value={"status": "accepted"},
+                    response_only=True,
+                    status_codes=["202"],
+                )
+            ],
             summary="A sensitive action: needs a code verified in the last minutes",
             description=(
                 "Needs 2FA on and a full token whose second factor was verified at most "
