@@ -358,6 +358,28 @@ def test_strings_have_a_min_length(schema):
                     assert field.get("minLength", 0) >= 1, (path, name)
 
 
+def test_strings_pattern_what_the_server_refuses(schema):
+    """The strings' `pattern` says what DRF's CharField refuses: NUL anywhere and, where
+    it trims (all but the password and username), nothing but spaces as Python's
+    strip() counts them. Schemathesis then sends none of those as valid data."""
+    body = body_schema(schema, LOGIN, "post")["properties"]
+    trimmed = [body["device_token"], body_schema(schema, REFRESH, "post")["properties"]["refresh"]]
+    untrimmed = [body["password"], body["username"]]
+    for field in trimmed + untrimmed:
+        pattern = re.compile(field["pattern"])
+        for good in ("a", " a ", "pässwörd", "😀"):
+            assert pattern.search(good), (field, good)
+        for bad in ("\x00", "a\x00b", ""):
+            assert not pattern.search(bad), (field, bad)
+    for field in trimmed:
+        pattern = re.compile(field["pattern"])
+        for blank in ("   ", "\t\n", "\x1c\x1f", "\u3000"):
+            assert not pattern.search(blank), (field, blank)
+            assert not blank.strip()  # what DRF's CharField makes of it
+    for field in untrimmed:
+        assert re.compile(field["pattern"]).search("   ")  # kept as sent
+
+
 def test_every_operation_has_examples(schema):
     """Each operation shows a request (if it reads a body) or a response by example."""
     for (path, method), _codes in EXPECTED.items():
