@@ -57,10 +57,10 @@ def token_is_current(payload: Mapping[str, Any] | Any, user: Any) -> bool:
 def revoke_all(user: Any) -> None:
     """Raise the epoch: every token, verified session and trusted device of ``user``
     stops working (the devices' rows go too)."""
-    from .trusted_devices.models import TrustedDevice  # models import this module
+    from .trusted_devices import flows as trusted_devices  # they import this module
 
     users = get_user_model()._default_manager
     with transaction.atomic():
         users.filter(pk=user.pk).update(two_factor_epoch=F("two_factor_epoch") + 1)
-        TrustedDevice.objects.filter(user=user).delete()
+        trusted_devices.forget_all(user)
     user.two_factor_epoch += 1

@@ -94,7 +94,9 @@ class TwoFactorMixin(models.Model):
         type(self)._default_manager.filter(pk=self.pk).update(
             two_factor_failed_attempts=0, two_factor_locked_until=None
         )
-        TrustedDevice.objects.filter(user_id=self.pk).delete()
+        from .trusted_devices import flows as trusted_devices  # they import the models
+
+        trusted_devices.forget_all(self)
         self.two_factor_failed_attempts = 0
         self.two_factor_locked_until = None
 

@@ -33,7 +33,7 @@ from .exceptions import (
 from .methods.recovery import codes as recovery
 from .methods.totp import algorithm as totp
 from .methods.totp import method as totp_method
-from .models import RecoveryCode, TrustedDevice, WebAuthnChallenge, WebAuthnCredential
+from .models import RecoveryCode, WebAuthnChallenge, WebAuthnCredential
 from .tokens import (
     MULTI_FACTOR,
     PASSWORD,
@@ -195,7 +195,7 @@ def clear(user: Any) -> None:
         RecoveryCode.objects.filter(user=user).delete()
         WebAuthnCredential.objects.filter(user=user).delete()
         WebAuthnChallenge.objects.filter(user=user).delete()
-        TrustedDevice.objects.filter(user=user).delete()
+        trusted_devices.forget_all(user)
     user.two_factor_epoch += 1
     user.two_factor_enabled = False
     user.two_factor_secret = ""

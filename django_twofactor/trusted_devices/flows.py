@@ -110,6 +110,9 @@ def forget(user: Any, pk: int) -> None:
 
 
 def forget_all(user: Any) -> None:
+    """Every device of the user: an account event (turn-off, reset, password change,
+    logout everywhere) has outlived them. Their state stamp already stops them
+    vouching; this removes the rows too."""
     of(user).delete()
 
 
