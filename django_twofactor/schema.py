@@ -701,41 +701,44 @@ class TwoFactorJWTScheme(OpenApiAuthenticationExtension):
 
 FAKE_TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl"  # noqa: S105 (a made-up JWT for the examples)
 
+
+def answer_example(name: str, status: int, value: Any) -> OpenApiExample:
+    """An example of an answer: ``value`` with ``status``."""
+    return OpenApiExample(name, value=value, response_only=True, status_codes=[str(status)])
+
+
 LOGIN_EXAMPLE = OpenApiExample(
     "Username and password",
     value={"username": "alice", "password": "correct horse battery staple"},
     request_only=True,
 )
 LOGIN_ANSWERS = [
-    OpenApiExample(
+    answer_example(
         "2FA off: full tokens",
-        value={
+        200,
+        {
             "two_factor_required": False,
             "two_factor_setup_required": False,
             "access": FAKE_TOKEN,
             "refresh": FAKE_TOKEN,
         },
-        response_only=True,
-        status_codes=["200"],
     ),
-    OpenApiExample(
+    answer_example(
         "2FA on: a pending token",
-        value={
+        200,
+        {
             "two_factor_required": True,
             "two_factor_setup_required": False,
             "pending_token": FAKE_TOKEN,
         },
-        response_only=True,
-        status_codes=["200"],
     ),
-    OpenApiExample(
+    answer_example(
         "Wrong password",
-        value={
+        401,
+        {
             "detail": "No active account found with the given credentials",
             "code": "no_active_account",
         },
-        response_only=True,
-        status_codes=["401"],
     ),
 ]
 REFRESH_EXAMPLE = OpenApiExample(
@@ -748,76 +751,64 @@ LOGOUT_EVERYWHERE_EXAMPLE = OpenApiExample(
 )
 
 
-def access_example() -> OpenApiExample:
-    return OpenApiExample(
-        "A new access token", value={"access": FAKE_TOKEN}, response_only=True, status_codes=["200"]
-    )
+ACCESS_EXAMPLE = answer_example("A new access token", 200, {"access": FAKE_TOKEN})
 
 
 def code_example(name: str, code: str, **more: Any) -> OpenApiExample:
     return OpenApiExample(name, value={"code": code, **more}, request_only=True)
 
 
-WRONG_CODE_EXAMPLE = OpenApiExample(
+WRONG_CODE_EXAMPLE = answer_example(
     "A wrong or used code",
-    value={
+    400,
+    {
         "detail": "The code is wrong or was already used.",
         "code": "invalid_code",
         "errors": {"code": ["The code is wrong or was already used."]},
     },
-    response_only=True,
-    status_codes=["400"],
 )
-LOCKED_EXAMPLE = OpenApiExample(
+LOCKED_EXAMPLE = answer_example(
     "Locked after wrong codes",
-    value={"detail": "Too many wrong codes. Try again in 60 seconds.", "code": "two_factor_locked"},
-    response_only=True,
-    status_codes=["429"],
+    429,
+    {"detail": "Too many wrong codes. Try again in 60 seconds.", "code": "two_factor_locked"},
 )
-SETUP_EXAMPLE = OpenApiExample(
+SETUP_EXAMPLE = answer_example(
     "A new secret",
-    value={
+    200,
+    {
         "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
         "otpauth_url": "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
         "&issuer=Example",
         "qr_code": "data:image/png;base64,iVBORw0KGgo=",
     },
-    response_only=True,
-    status_codes=["200"],
 )
-STATUS_EXAMPLE = OpenApiExample(
+STATUS_EXAMPLE = answer_example(
     "2FA on with an app",
-    value={"enabled": True, "recovery_codes_remaining": 10, "methods": ["totp"]},
-    response_only=True,
-    status_codes=["200"],
+    200,
+    {"enabled": True, "recovery_codes_remaining": 10, "methods": ["totp"]},
 )
-DEVICES_EXAMPLE = OpenApiExample(
+DEVICES_EXAMPLE = answer_example(
     "One trusted device",
+    200,
     # One item: drf-spectacular lists the example of a list response itself.
-    value={
+    {
         "id": 1,
         "name": "Work laptop",
         "created_at": "2027-01-15T08:00:00Z",
         "last_used_at": None,
         "expires_at": "2027-02-14T08:00:00Z",
     },
-    response_only=True,
-    status_codes=["200"],
 )
-ALREADY_ENABLED_EXAMPLE = OpenApiExample(
+ALREADY_ENABLED_EXAMPLE = answer_example(
     "The app is on already",
-    value={
+    409,
+    {
         "detail": "Two-factor authentication is already on.",
         "code": "two_factor_already_enabled",
     },
-    response_only=True,
-    status_codes=["409"],
 )
-NOT_FOUND_EXAMPLE = OpenApiExample(
-    "No such device",
-    value={"detail": "No device of yours has this id.", "code": "not_found"},
-    response_only=True,
-    status_codes=["404"],
+NOT_FOUND_EXAMPLE = answer_example(
+    "No such device", 404, {"detail": "No device of yours has this id.", "code": "not_found"}
 )
 
 
@@ -882,7 +873,7 @@ class RefreshViewSchema(OpenApiViewExtension):
             "post",
             operation_id="two_factor_refresh",
             public=True,
-            examples=[REFRESH_EXAMPLE, access_example()],
+            examples=[REFRESH_EXAMPLE, ACCESS_EXAMPLE],
             summary="Refresh the access token (the claim is kept, never added)",
             description="SimpleJWT's refresh: the new access token keeps the claim.",
             request=RefreshRequest,

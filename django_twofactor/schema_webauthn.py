@@ -41,6 +41,7 @@ from .schema import (
     UNAUTHORIZED,
     UNSUPPORTED,
     WWW_AUTHENTICATE,
+    answer_example,
     bad_request,
     documented,
     documented_methods,
@@ -335,22 +336,22 @@ REGISTRATION_REFUSED = (
 )
 
 
-KEY_EXAMPLE = OpenApiExample(
+KEY_EXAMPLE = answer_example(
     "A key",
-    value={
+    200,
+    {
         "id": 1,
         "name": "Office key",
         "created_at": "2027-01-15T08:00:00Z",
         "last_used_at": "2027-01-16T09:30:00Z",
     },
-    response_only=True,
-    status_codes=["200"],
 )
 # Made-up base64url values: the shapes a browser and the server exchange.
 _CREDENTIAL_ID = "3q2-7wABAgMEBQYHCAkKCw"
-CREATION_OPTIONS_EXAMPLE = OpenApiExample(
+CREATION_OPTIONS_EXAMPLE = answer_example(
     "Creation options",
-    value={
+    200,
+    {
         "rp": {"id": "example.com", "name": "Example"},
         "user": {"id": "q83vEjRWeJA", "name": "alice", "displayName": "alice"},
         "challenge": "kF8Cq0Jf3vWm9T4yYl6cHg",
@@ -364,8 +365,6 @@ CREATION_OPTIONS_EXAMPLE = OpenApiExample(
         },
         "attestation": "none",
     },
-    response_only=True,
-    status_codes=["200"],
 )
 REGISTRATION_EXAMPLE = OpenApiExample(
     "A key's answer (what the browser gives)",
@@ -385,31 +384,22 @@ REGISTRATION_EXAMPLE = OpenApiExample(
     },
     request_only=True,
 )
-REQUEST_OPTIONS_EXAMPLE = OpenApiExample(
+REQUEST_OPTIONS_EXAMPLE = answer_example(
     "Request options",
-    value={
+    200,
+    {
         "challenge": "bW9yZS1yYW5kb20tYnl0ZXM",
         "timeout": 60000,
         "rpId": "example.com",
         "allowCredentials": [{"id": _CREDENTIAL_ID, "type": "public-key", "transports": ["usb"]}],
         "userVerification": "preferred",
     },
-    response_only=True,
-    status_codes=["200"],
 )
-KEY_NOT_FOUND_EXAMPLE = OpenApiExample(
-    "No such key",
-    value={"detail": "Not found.", "code": "not_found"},
-    response_only=True,
-    status_codes=["404"],
+KEY_NOT_FOUND_EXAMPLE = answer_example(
+    "No such key", 404, {"detail": "Not found.", "code": "not_found"}
 )
-KEYS_EXAMPLE = OpenApiExample(
-    # One item: drf-spectacular lists the example of a list response itself.
-    "One key",
-    value=KEY_EXAMPLE.value,
-    response_only=True,
-    status_codes=["200"],
-)
+# One item: drf-spectacular lists the example of a list response itself.
+KEYS_EXAMPLE = answer_example("One key", 200, KEY_EXAMPLE.value)
 
 
 class RegisterOptionsViewSchema(OpenApiViewExtension):

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -21,6 +21,7 @@ from django_twofactor.schema import (
     FORBIDDEN_UNLESS_ENABLED,
     UNAUTHORIZED,
     WWW_AUTHENTICATE,
+    answer_example,
     challenge_responses,
     documented,
     error_responses,
@@ -38,16 +39,15 @@ class MeViewSchema(OpenApiViewExtension):
             "get",
             operation_id="me",
             examples=[
-                OpenApiExample(
+                answer_example(
                     "The user",
-                    value={
+                    200,
+                    {
                         "id": 1,
                         "username": "alice",
                         "email": "alice@example.com",
                         "two_factor_enabled": True,
                     },
-                    response_only=True,
-                    status_codes=["200"],
                 )
             ],
             summary="The current user",
@@ -84,14 +84,7 @@ class PayoutViewSchema(OpenApiViewExtension):
             self.target,
             "post",
             operation_id="payout",
-            examples=[
-                OpenApiExample(
-                    "Accepted",
-                    value={"status": "accepted"},
-                    response_only=True,
-                    status_codes=["202"],
-                )
-            ],
+            examples=[answer_example("Accepted", 202, {"status": "accepted"})],
             summary="A sensitive action: needs a code verified in the last minutes",
             description=(
                 "Needs 2FA on and a full token whose second factor was verified at most "
